@@ -1,0 +1,1 @@
+//! Landed cost and import tax engine over dated rule packs. Pure.

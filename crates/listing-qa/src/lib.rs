@@ -1,0 +1,1 @@
+//! Listing QA engine: marketplace rules, lexicons, units and sizes. Pure.

@@ -1,0 +1,1 @@
+//! 3D container load planner. Pure.

@@ -1,0 +1,1 @@
+//! HTTP server of tradelane: web UI, JSON API, OpenAPI, auth.

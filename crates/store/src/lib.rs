@@ -1,0 +1,1 @@
+//! Storage for tradelane on SQLite (default) and PostgreSQL behind one interface.

@@ -1,0 +1,1 @@
+//! Shipment tracking normalisation engine: carrier codes to one status taxonomy. Pure.
