@@ -1,0 +1,94 @@
+//! Bringing the centre of gravity within limits by taking cartons out again.
+//!
+//! Only cartons with nothing on top are removed (so support and stop order stay intact), one at a
+//! time, each time the one that moves the centre of gravity furthest towards the allowed range per
+//! unit of volume lost. A plan with no weight has no centre of gravity and needs nothing.
+
+use crate::geom::Aabb;
+use crate::model::Problem;
+use crate::plan::{Plan, UnplacedReason};
+
+pub(crate) fn enforce(problem: &Problem, plan: Plan, reasons: &[Option<UnplacedReason>]) -> Plan {
+    let limits = problem.settings().cog_limits;
+    if limits.is_unrestricted() || plan.loaded_weight_g == 0 {
+        return plan;
+    }
+    let items = problem.items();
+    let dims = problem.container().dims;
+    let ranges = [limits.longitudinal, limits.lateral];
+    let ps = &plan.placements;
+    let n = ps.len();
+    let boxes: Vec<Aabb> = ps.iter().map(|p| p.aabb()).collect();
+    let weight: Vec<f64> = ps.iter().map(|p| items[p.item_index].weight_g as f64).collect();
+    let mut on_top = vec![0usize; n];
+    let mut supporters: Vec<Vec<usize>> = vec![Vec::new(); n];
+    for i in 0..n {
+        for j in 0..n {
+            if boxes[j].hi[2] == boxes[i].lo[2] && boxes[j].footprint_overlap(&boxes[i]) > 0 {
+                on_top[j] += 1;
+                supporters[i].push(j);
+            }
+        }
+    }
+    let centre = |i: usize, k: usize| boxes[i].lo[k] as f64 + boxes[i].size()[k] as f64 / 2.0;
+    let mut total_w: f64 = weight.iter().sum();
+    let mut moment = [0f64; 2];
+    for i in 0..n {
+        for (k, m) in moment.iter_mut().enumerate() {
+            *m += weight[i] * centre(i, k);
+        }
+    }
+    // Distance outside the allowed range, in fractions of the container, summed over both axes.
+    let excess = |m: [f64; 2], w: f64| -> f64 {
+        if w <= 0.0 {
+            return 0.0;
+        }
+        (0..2)
+            .map(|k| {
+                let f = m[k] / w / dims[k] as f64;
+                (ranges[k].0 - f).max(0.0) + (f - ranges[k].1).max(0.0)
+            })
+            .sum()
+    };
+    let mut removed = vec![false; n];
+    let mut removed_count = vec![0u32; items.len()];
+    loop {
+        let now = excess(moment, total_w);
+        if now <= 1e-12 {
+            break;
+        }
+        let mut best: Option<(f64, usize)> = None;
+        for i in (0..n).filter(|&i| !removed[i] && on_top[i] == 0) {
+            let w = total_w - weight[i];
+            let m = [
+                moment[0] - weight[i] * centre(i, 0),
+                moment[1] - weight[i] * centre(i, 1),
+            ];
+            let gain = (now - excess(m, w)) / boxes[i].volume() as f64;
+            if best.is_none_or(|(g, _)| gain > g) {
+                best = Some((gain, i));
+            }
+        }
+        let Some((_, i)) = best else { break };
+        removed[i] = true;
+        removed_count[ps[i].item_index] += 1;
+        total_w -= weight[i];
+        for (k, m) in moment.iter_mut().enumerate() {
+            *m -= weight[i] * centre(i, k);
+        }
+        for &j in &supporters[i] {
+            on_top[j] -= 1;
+        }
+    }
+    if !removed.iter().any(|&r| r) {
+        return plan;
+    }
+    let kept = plan
+        .placements
+        .into_iter()
+        .zip(removed)
+        .filter(|(_, r)| !r)
+        .map(|(p, _)| p)
+        .collect();
+    Plan::assemble(problem, kept, reasons, &removed_count, plan.stats)
+}

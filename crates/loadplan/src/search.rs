@@ -1,0 +1,441 @@
+//! Main planner: block building into maximal free spaces, improved by a pilot (look-ahead) search.
+//!
+//! State: a list of free cuboids ("maximal spaces", Lai & Chan 1997; Parreño et al. 2008) whose floor
+//! is fully supported — the container floor or one block's flat top — plus what is left to load.
+//! One step picks the free space nearest a container corner and fills it with a block.
+//! The greedy rule takes the biggest feasible block. The pilot method (Voß et al. 2005; the
+//! look-ahead of Zhu & Lim 2012) tries the `w` biggest blocks at each step, completes each greedily and
+//! keeps the step whose completion loads most; `w` grows until the caller says stop, and the best
+//! complete plan seen so far is always kept (anytime).
+//!
+//! Guarantees by construction: no overlap (spaces are free), inside the container, full support
+//! (a space above a block covers only the block's flat top), carton load limits (pressure budgets
+//! carried by every space), payload, and delivery-stop order (later stops are loaded first and an
+//! earlier-stop block is never put behind or under a later-stop block). Centre of gravity is enforced
+//! afterwards by taking out top cartons (see `cog.rs`).
+
+use crate::blocks::{self, BlockLimits, BlockSet};
+use crate::geom::Aabb;
+use crate::model::Problem;
+use crate::orientation::ORIENTATIONS;
+use crate::plan::{Placement, Plan, SearchStats, UnplacedReason};
+use crate::validate::blocks_unloading;
+
+#[derive(Debug, Clone, Copy)]
+struct Space {
+    b: Aabb,
+    /// Pressure (grams per unit area) the floor of this space can still take.
+    cap: f64,
+}
+
+#[derive(Clone)]
+struct State {
+    spaces: Vec<Space>,
+    /// Spaces that fit nothing of the current stop but may fit an earlier stop's cartons.
+    deferred: Vec<Space>,
+    remaining: Vec<u32>,
+    weight: u64,
+    volume: i64,
+    placed: Vec<(u32, [i64; 3])>,
+    /// Index into `Ctx::groups`.
+    group: usize,
+}
+
+struct Ctx<'a> {
+    set: BlockSet,
+    /// Distinct delivery stops, latest first (loading order).
+    groups: Vec<u32>,
+    multi_stop: bool,
+    payload: u64,
+    cdims: [i64; 3],
+    min_side: i64,
+    min_volume: i64,
+    problem: &'a Problem,
+}
+
+/// Runs the planner until `should_stop()` returns true, the iteration budget in the problem's
+/// settings is used up, or the search is exhausted; returns the best plan found.
+///
+/// `should_stop` is polled often (between candidate plans and between steps of one candidate), so a
+/// clock-based closure bounds the running time to the budget plus one step. The engine reads no
+/// clock itself: pass e.g. `&|| start.elapsed() >= budget` from the caller.
+pub fn plan(problem: &Problem, should_stop: &dyn Fn() -> bool) -> Plan {
+    let budget = problem.settings().max_iterations;
+    let mut iterations = 0u64;
+    let out_of_budget = |it: u64| budget.is_some_and(|b| it >= b);
+    let stopped = std::cell::Cell::new(false);
+    let stop = || {
+        if stopped.get() || should_stop() {
+            stopped.set(true);
+            true
+        } else {
+            false
+        }
+    };
+
+    let ctx = Ctx::new(problem, &stop);
+    let root = ctx.root();
+    let mut best = root.clone();
+    let complete = |s: &State, best: &mut State| {
+        if s.volume > best.volume {
+            *best = s.clone();
+        }
+    };
+
+    // First a plain greedy plan, so there is always an answer.
+    let mut g = root.clone();
+    ctx.complete(&mut g, &stop);
+    iterations += 1;
+    complete(&g, &mut best);
+    let all_loaded = |s: &State| s.remaining.iter().all(|&r| r == 0);
+
+    let mut width = 2usize;
+    'passes: while !stop() && !out_of_budget(iterations) && !all_loaded(&best) {
+        let mut state = root.clone();
+        let mut branched = false;
+        loop {
+            if stop() || out_of_budget(iterations) {
+                break 'passes;
+            }
+            let Some((si, cands)) = ctx.next_choice(&mut state, width) else { break };
+            if cands.len() == 1 {
+                ctx.apply(&mut state, cands[0], si);
+                continue;
+            }
+            branched = true;
+            let mut pick = (i64::MIN, cands[0]);
+            for &c in &cands {
+                if stop() || out_of_budget(iterations) {
+                    break 'passes;
+                }
+                let mut trial = state.clone();
+                ctx.apply(&mut trial, c, si);
+                ctx.complete(&mut trial, &stop);
+                iterations += 1;
+                complete(&trial, &mut best);
+                if trial.volume > pick.0 {
+                    pick = (trial.volume, c);
+                }
+            }
+            ctx.apply(&mut state, pick.1, si);
+        }
+        complete(&state, &mut best);
+        if !branched {
+            break; // nothing left to choose between: wider passes would repeat this one
+        }
+        width = width + width / 2;
+    }
+
+    let placements = ctx.expand(&best);
+    let reasons = ctx.reasons(&best);
+    let stats = SearchStats {
+        iterations,
+        stopped_early: stopped.get(),
+        method: "block-building pilot search".into(),
+    };
+    let plan = Plan::assemble(problem, placements, &reasons, &[], stats);
+    crate::cog::enforce(problem, plan, &reasons)
+}
+
+impl<'a> Ctx<'a> {
+    fn new(problem: &'a Problem, stop: &dyn Fn() -> bool) -> Self {
+        let total = problem.total_quantity();
+        let limits = BlockLimits {
+            max_blocks: if total > 2000 { 4000 } else { 10_000 },
+            min_fill: 0.98,
+        };
+        let set = blocks::generate(problem, &limits, stop);
+        let mut groups: Vec<u32> = problem
+            .items()
+            .iter()
+            .filter(|i| i.quantity > 0)
+            .map(|i| i.stop)
+            .collect();
+        groups.sort_unstable_by(|a, b| b.cmp(a));
+        groups.dedup();
+        if groups.is_empty() {
+            groups.push(1);
+        }
+        let min_side = set
+            .kinds
+            .iter()
+            .map(|k| k.size.iter().copied().min().unwrap_or(0))
+            .min()
+            .unwrap_or(i64::MAX);
+        let min_volume = set
+            .kinds
+            .iter()
+            .map(|k| k.size[0] * k.size[1] * k.size[2])
+            .min()
+            .unwrap_or(i64::MAX);
+        Ctx {
+            set,
+            multi_stop: groups.len() > 1,
+            groups,
+            payload: problem.container().payload_g.unwrap_or(u64::MAX),
+            cdims: problem.container().dims,
+            min_side,
+            min_volume,
+            problem,
+        }
+    }
+
+    fn root(&self) -> State {
+        State {
+            spaces: vec![Space {
+                b: Aabb::new([0, 0, 0], self.cdims),
+                cap: f64::INFINITY,
+            }],
+            deferred: Vec::new(),
+            remaining: self.problem.items().iter().map(|i| i.quantity).collect(),
+            weight: 0,
+            volume: 0,
+            placed: Vec::new(),
+            group: 0,
+        }
+    }
+
+    fn complete(&self, state: &mut State, stop: &dyn Fn() -> bool) {
+        while !stop() {
+            let Some((si, cands)) = self.next_choice(state, 1) else { return };
+            self.apply(state, cands[0], si);
+        }
+    }
+
+    /// The space to fill next and up to `width` blocks for it, biggest first. Spaces that take
+    /// nothing are dropped (or kept for the next stop group); `None` when the state is complete.
+    fn next_choice(&self, state: &mut State, width: usize) -> Option<(usize, Vec<usize>)> {
+        loop {
+            if state.spaces.is_empty() {
+                if state.group + 1 < self.groups.len() {
+                    state.group += 1;
+                    let d = std::mem::take(&mut state.deferred);
+                    state.spaces = d;
+                    continue;
+                }
+                return None;
+            }
+            let si = self.choose_space(&state.spaces);
+            let cands = self.candidates(state, si, width);
+            if cands.is_empty() {
+                let s = state.spaces.swap_remove(si);
+                if state.group + 1 < self.groups.len() {
+                    state.deferred.push(s);
+                }
+                continue;
+            }
+            return Some((si, cands));
+        }
+    }
+
+    /// Where a block goes inside a space: the space corner nearest the container's corner on x and y
+    /// (always the back end of the space when there are several stops), on the space's floor.
+    fn anchor(&self, space: &Aabb, size: [i64; 3]) -> [i64; 3] {
+        let x = if self.multi_stop || space.lo[0] <= self.cdims[0] - space.hi[0] {
+            space.lo[0]
+        } else {
+            space.hi[0] - size[0]
+        };
+        let y = if space.lo[1] <= self.cdims[1] - space.hi[1] {
+            space.lo[1]
+        } else {
+            space.hi[1] - size[1]
+        };
+        [x, y, space.lo[2]]
+    }
+
+    fn choose_space(&self, spaces: &[Space]) -> usize {
+        let key = |s: &Space| {
+            let dx = if self.multi_stop {
+                s.b.lo[0]
+            } else {
+                s.b.lo[0].min(self.cdims[0] - s.b.hi[0])
+            };
+            let dy = s.b.lo[1].min(self.cdims[1] - s.b.hi[1]);
+            let mut d = [dx, dy, s.b.lo[2]];
+            if !self.multi_stop {
+                d.sort_unstable();
+            }
+            (d, -s.b.volume())
+        };
+        let mut best = 0;
+        let mut best_key = key(&spaces[0]);
+        for (i, s) in spaces.iter().enumerate().skip(1) {
+            let k = key(s);
+            if k < best_key {
+                best = i;
+                best_key = k;
+            }
+        }
+        best
+    }
+
+    fn candidates(&self, state: &State, si: usize, width: usize) -> Vec<usize> {
+        let space = state.spaces[si];
+        let ss = space.b.size();
+        let stop = self.groups[state.group];
+        let room = self.payload.saturating_sub(state.weight);
+        let mut out = Vec::new();
+        for (bi, b) in self.set.blocks.iter().enumerate() {
+            if b.volume > space.b.volume() {
+                continue;
+            }
+            if b.size[0] > ss[0] || b.size[1] > ss[1] || b.size[2] > ss[2] {
+                continue;
+            }
+            if b.stop != stop || b.weight > room || b.bottom_pressure > space.cap {
+                continue;
+            }
+            if b.counts.iter().any(|&(i, n)| state.remaining[i] < n) {
+                continue;
+            }
+            if self.multi_stop {
+                let bb = Aabb::new(self.anchor(&space.b, b.size), b.size);
+                if self.blocked_by_later_stop(state, &bb, b.stop) {
+                    continue;
+                }
+            }
+            out.push(bi);
+            if out.len() >= width {
+                break;
+            }
+        }
+        out
+    }
+
+    fn blocked_by_later_stop(&self, state: &State, bb: &Aabb, stop: u32) -> bool {
+        state.placed.iter().any(|&(pi, pos)| {
+            let p = &self.set.blocks[pi as usize];
+            p.stop > stop && blocks_unloading(&Aabb::new(pos, p.size), bb)
+        })
+    }
+
+    fn apply(&self, state: &mut State, bi: usize, si: usize) {
+        let block = &self.set.blocks[bi];
+        let space = state.spaces[si];
+        let pos = self.anchor(&space.b, block.size);
+        let bb = Aabb::new(pos, block.size);
+        let top = block.top.map(|t| {
+            let rect = Aabb {
+                lo: [pos[0] + t.rect[0], pos[1] + t.rect[1], bb.hi[2]],
+                hi: [pos[0] + t.rect[2], pos[1] + t.rect[3], self.cdims[2]],
+            };
+            (rect, t.cap.min(space.cap - block.bottom_pressure))
+        });
+        self.cut(&mut state.spaces, &bb, top);
+        self.cut(&mut state.deferred, &bb, top);
+        for &(i, n) in &block.counts {
+            state.remaining[i] -= n;
+        }
+        state.weight += block.weight;
+        state.volume += block.volume;
+        state.placed.push((bi as u32, pos));
+    }
+
+    /// Removes `bb` from every space it overlaps, adding the leftover maximal pieces. The piece
+    /// above the block is limited to the block's flat top (`top`), so every floor stays supported.
+    fn cut(&self, spaces: &mut Vec<Space>, bb: &Aabb, top: Option<(Aabb, f64)>) {
+        let mut fresh: Vec<Space> = Vec::new();
+        let mut i = 0;
+        while i < spaces.len() {
+            let s = spaces[i];
+            if !s.b.overlaps(bb) {
+                i += 1;
+                continue;
+            }
+            spaces.swap_remove(i);
+            for k in 0..3 {
+                if bb.lo[k] > s.b.lo[k] {
+                    let mut p = s;
+                    p.b.hi[k] = bb.lo[k];
+                    fresh.push(p);
+                }
+                if k < 2 && bb.hi[k] < s.b.hi[k] {
+                    let mut p = s;
+                    p.b.lo[k] = bb.hi[k];
+                    fresh.push(p);
+                }
+            }
+            if let Some((t, cap)) = top
+                && s.b.hi[2] > bb.hi[2]
+            {
+                let p = Aabb {
+                    lo: [t.lo[0].max(s.b.lo[0]), t.lo[1].max(s.b.lo[1]), bb.hi[2]],
+                    hi: [t.hi[0].min(s.b.hi[0]), t.hi[1].min(s.b.hi[1]), s.b.hi[2]],
+                };
+                if !p.is_empty() {
+                    fresh.push(Space { b: p, cap });
+                }
+            }
+        }
+        fresh.retain(|p| {
+            let sz = p.b.size();
+            sz.iter().all(|&d| d >= self.min_side) && p.b.volume() >= self.min_volume
+        });
+        // Keep only maximal pieces: drop one contained in another with no lower pressure budget.
+        let n = fresh.len();
+        let mut keep = vec![true; n];
+        for a in 0..n {
+            for b in 0..n {
+                if a != b
+                    && keep[b]
+                    && fresh[b].b.contains(&fresh[a].b)
+                    && fresh[b].cap >= fresh[a].cap
+                    && (fresh[a].b != fresh[b].b || b < a)
+                {
+                    keep[a] = false;
+                    break;
+                }
+            }
+            if keep[a]
+                && spaces
+                    .iter()
+                    .any(|o| o.b.contains(&fresh[a].b) && o.cap >= fresh[a].cap)
+            {
+                keep[a] = false;
+            }
+        }
+        spaces.extend(fresh.into_iter().zip(keep).filter(|(_, k)| *k).map(|(p, _)| p));
+    }
+
+    fn expand(&self, state: &State) -> Vec<Placement> {
+        let items = self.problem.items();
+        let mut copies = vec![0u32; items.len()];
+        let mut boxes = Vec::new();
+        for &(bi, pos) in &state.placed {
+            blocks::expand(&self.set, bi as usize, pos, &mut boxes);
+        }
+        boxes
+            .into_iter()
+            .map(|(ki, pos)| {
+                let k = &self.set.kinds[ki as usize];
+                let copy = copies[k.item];
+                copies[k.item] += 1;
+                Placement {
+                    item_index: k.item,
+                    item_id: items[k.item].id.clone(),
+                    copy,
+                    position: pos,
+                    size: k.size,
+                    orientation: ORIENTATIONS[usize::from(k.orientation.id)].id,
+                    stop: items[k.item].stop,
+                }
+            })
+            .collect()
+    }
+
+    fn reasons(&self, state: &State) -> Vec<Option<UnplacedReason>> {
+        let room = self.payload.saturating_sub(state.weight);
+        (0..self.problem.items().len())
+            .map(|i| {
+                let base = crate::plan::static_reason(self.problem, i);
+                let w = self.problem.items()[i].weight_g;
+                Some(if base == UnplacedReason::NoSupportedPosition && w > room {
+                    UnplacedReason::PayloadExhausted
+                } else {
+                    base
+                })
+            })
+            .collect()
+    }
+}
