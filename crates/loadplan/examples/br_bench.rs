@@ -124,7 +124,7 @@ fn mixed_cartons_40hq() {
         left -= q;
         let mut it = ItemType::new(
             format!("T{t}"),
-            [rnd(250, 800), rnd(200, 600), rnd(150, 500)],
+            [rnd(400, 900), rnd(300, 700), rnd(250, 600)],
             q as u32,
         )
         .with_weight_g(rnd(3_000, 30_000) as u64);

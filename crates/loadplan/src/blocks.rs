@@ -66,6 +66,7 @@ pub(crate) struct BlockLimits {
     pub max_blocks: usize,
     /// Minimum carton volume / bounding-box volume for composite blocks.
     pub min_fill: f64,
+    pub max_pair_attempts: usize,
 }
 
 pub(crate) fn generate(problem: &Problem, limits: &BlockLimits, stop: &dyn Fn() -> bool) -> BlockSet {
@@ -184,16 +185,20 @@ fn add_composites(problem: &Problem, blocks: &mut Vec<Block>, limits: &BlockLimi
     let mut seen: std::collections::HashSet<([i64; 3], Vec<(usize, u32)>)> =
         blocks.iter().map(|b| (b.size, b.counts.clone())).collect();
     let mut start = 0usize;
+    // Pair attempts are cheap but quadratic in the block count: cap them so generation stays a
+    // small slice of a one-second budget.
+    let mut attempts = 0usize;
     for _round in 0..3 {
         let end = blocks.len();
         let mut fresh = Vec::new();
         'outer: for i in 0..end {
-            if stop() {
+            if i % 32 == 0 && stop() {
                 break;
             }
             let lo = if i < start { start } else { 0 };
             for j in lo..end {
-                if blocks.len() + fresh.len() >= limits.max_blocks {
+                attempts += 1;
+                if blocks.len() + fresh.len() >= limits.max_blocks || attempts > limits.max_pair_attempts {
                     break 'outer;
                 }
                 let (a, b) = (&blocks[i], &blocks[j]);

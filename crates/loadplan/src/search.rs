@@ -82,9 +82,10 @@ pub fn plan(problem: &Problem, should_stop: &dyn Fn() -> bool) -> Plan {
         }
     };
 
-    // First a plain greedy plan, so there is always an answer.
+    // First a plain greedy plan, not interruptible, so there is always an answer: its cost is one
+    // pass over the block list per placed block, small next to any sensible budget.
     let mut g = root.clone();
-    ctx.complete(&mut g, &stop);
+    ctx.complete(&mut g, &|| false);
     iterations += 1;
     complete(&g, &mut best);
     let all_loaded = |s: &State| s.remaining.iter().all(|&r| r == 0);
@@ -143,6 +144,7 @@ impl<'a> Ctx<'a> {
         let limits = BlockLimits {
             max_blocks: if total > 2000 { 4000 } else { 10_000 },
             min_fill: 0.98,
+            max_pair_attempts: 3_000_000,
         };
         let set = blocks::generate(problem, &limits, stop);
         let mut groups: Vec<u32> = problem
