@@ -5,16 +5,24 @@
 //! (headers → editable [`ColumnMapping`]) → [`parse_rows`] (→ [`ImportReport`] with records and
 //! every row error). Nothing is committable unless [`ImportReport::is_committable`].
 
+mod country_names;
 mod decode;
 mod delimiter;
 mod error;
+mod field;
 mod limits;
+mod mapping;
 mod sheet;
 
+pub use country_names::parse_country;
 pub use decode::{DetectedEncoding, decode_text};
 pub use delimiter::{Delimiter, DelimiterGuess, sniff_delimiter};
 pub use error::{CellIssue, CellProblem, RaggedRow, ReadError};
+pub use field::Field;
 pub use limits::ImportLimits;
+pub use mapping::{
+    ColumnBinding, ColumnMapping, MappingError, RecognisedHeader, recognise_header, suggest_mapping,
+};
 pub use sheet::{
     CsvOptions, FileKind, ReadOptions, Row, Sheet, SourceFormat, cell_ref, column_letters,
     read_csv, read_sheet, read_xlsx,
