@@ -12,6 +12,8 @@ mod error;
 mod field;
 mod limits;
 mod mapping;
+mod number;
+mod rows;
 mod sheet;
 
 pub use country_names::parse_country;
@@ -22,6 +24,10 @@ pub use field::Field;
 pub use limits::ImportLimits;
 pub use mapping::{
     ColumnBinding, ColumnMapping, MappingError, RecognisedHeader, recognise_header, suggest_mapping,
+};
+pub use number::{DecimalSeparator, ParsedNumber, parse_number};
+pub use rows::{
+    ImportOptions, ImportReport, ImportWarning, MAX_REPORTED_ERRORS, RowError, parse_rows,
 };
 pub use sheet::{
     CsvOptions, FileKind, ReadOptions, Row, Sheet, SourceFormat, cell_ref, column_letters,
