@@ -6,23 +6,32 @@
 use std::path::PathBuf;
 use std::time::{Duration, Instant};
 
-use tradelane_loadplan::{ItemType, Problem, Settings, br, plan, plan_baseline, presets, validate_plan};
+use tradelane_loadplan::{
+    ItemType, Problem, Settings, br, plan, plan_baseline, presets, validate_plan,
+};
 
 fn data_dir() -> Option<PathBuf> {
     let candidates = [
         std::env::var_os("TRADELANE_SHARED_DATA").map(|p| PathBuf::from(p).join("loadplan")),
         Some(PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../../../shared/data/loadplan")),
     ];
-    candidates.into_iter().flatten().find(|p| p.join("br01.txt").is_file())
+    candidates
+        .into_iter()
+        .flatten()
+        .find(|p| p.join("br01.txt").is_file())
 }
 
 fn arg(name: &str) -> Option<String> {
     let args: Vec<String> = std::env::args().collect();
-    args.iter().position(|a| a == name).and_then(|i| args.get(i + 1).cloned())
+    args.iter()
+        .position(|a| a == name)
+        .and_then(|i| args.get(i + 1).cloned())
 }
 
 fn main() {
-    let limit: usize = arg("--limit").and_then(|v| v.parse().ok()).unwrap_or(usize::MAX);
+    let limit: usize = arg("--limit")
+        .and_then(|v| v.parse().ok())
+        .unwrap_or(usize::MAX);
     let ms: u64 = arg("--ms").and_then(|v| v.parse().ok()).unwrap_or(1000);
     let classes: Vec<u32> = arg("--classes")
         .map(|v| v.split(',').filter_map(|c| c.trim().parse().ok()).collect())
@@ -32,10 +41,14 @@ fn main() {
     mixed_cartons_40hq();
 
     let Some(dir) = data_dir() else {
-        println!("BR data not found (set TRADELANE_SHARED_DATA or place shared/data beside the repo): skipped");
+        println!(
+            "BR data not found (set TRADELANE_SHARED_DATA or place shared/data beside the repo): skipped"
+        );
         return;
     };
-    println!("| class | instances | baseline FFD-EP | main planner | ratio | main: min | main: max | invalid plans |");
+    println!(
+        "| class | instances | baseline FFD-EP | main planner | ratio | main: min | main: max | invalid plans |"
+    );
     println!("|---|---|---|---|---|---|---|---|");
     let (mut all_b, mut all_m, mut all_n) = (0.0, 0.0, 0usize);
     for class in classes {
@@ -64,7 +77,12 @@ fn main() {
                 let v = validate_plan(&inst.problem, p);
                 if !v.is_empty() {
                     invalid += 1;
-                    eprintln!("BR{class} #{}: {} violations, first {:?}", inst.number, v.len(), v[0]);
+                    eprintln!(
+                        "BR{class} #{}: {} violations, first {:?}",
+                        inst.number,
+                        v.len(),
+                        v[0]
+                    );
                 }
             }
             if std::env::var_os("BR_VERBOSE").is_some() {

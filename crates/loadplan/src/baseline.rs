@@ -18,7 +18,12 @@ pub fn plan_baseline(problem: &Problem) -> Plan {
         .any(|i| i.max_load_on_top_g.is_some() && i.weight_g > 0);
 
     let mut order: Vec<usize> = (0..items.len()).collect();
-    order.sort_by_key(|&i| (std::cmp::Reverse(items[i].stop), std::cmp::Reverse(items[i].volume())));
+    order.sort_by_key(|&i| {
+        (
+            std::cmp::Reverse(items[i].stop),
+            std::cmp::Reverse(items[i].volume()),
+        )
+    });
 
     let mut placed: Vec<Placement> = Vec::new();
     let mut points: Vec<[i64; 3]> = vec![[0, 0, 0]];

@@ -28,9 +28,16 @@ pub(crate) struct TopArea {
 
 #[derive(Debug, Clone, Copy)]
 pub(crate) enum Shape {
-    Simple { kind: u32, n: [i64; 3] },
+    Simple {
+        kind: u32,
+        n: [i64; 3],
+    },
     /// `b` next to `a` along `axis` (0 = x, 1 = y), or on top of it (axis 2).
-    Composite { a: u32, b: u32, axis: u8 },
+    Composite {
+        a: u32,
+        b: u32,
+        axis: u8,
+    },
 }
 
 #[derive(Debug, Clone)]
@@ -69,7 +76,11 @@ pub(crate) struct BlockLimits {
     pub max_pair_attempts: usize,
 }
 
-pub(crate) fn generate(problem: &Problem, limits: &BlockLimits, stop: &dyn Fn() -> bool) -> BlockSet {
+pub(crate) fn generate(
+    problem: &Problem,
+    limits: &BlockLimits,
+    stop: &dyn Fn() -> bool,
+) -> BlockSet {
     let items = problem.items();
     let cdims = problem.container().dims;
     let mut kinds = Vec::new();
@@ -85,7 +96,11 @@ pub(crate) fn generate(problem: &Problem, limits: &BlockLimits, stop: &dyn Fn() 
                 continue;
             }
             seen.push(size);
-            kinds.push(Kind { item: i, orientation: o, size });
+            kinds.push(Kind {
+                item: i,
+                orientation: o,
+                size,
+            });
         }
     }
 
@@ -95,7 +110,11 @@ pub(crate) fn generate(problem: &Problem, limits: &BlockLimits, stop: &dyn Fn() 
         let q = i64::from(it.quantity);
         let area = (k.size[0] * k.size[1]) as f64;
         let w = it.weight_g as f64;
-        let max_n = [cdims[0] / k.size[0], cdims[1] / k.size[1], cdims[2] / k.size[2]];
+        let max_n = [
+            cdims[0] / k.size[0],
+            cdims[1] / k.size[1],
+            cdims[2] / k.size[2],
+        ];
         for nz in 1..=max_n[2].min(q) {
             if nz > 1 && !it.stackable {
                 break;
@@ -124,7 +143,10 @@ pub(crate) fn generate(problem: &Problem, limits: &BlockLimits, stop: &dyn Fn() 
                         counts: vec![(k.item, count as u32)],
                         top,
                         bottom_pressure: nz as f64 * w / area,
-                        shape: Shape::Simple { kind: ki as u32, n: [nx, ny, nz] },
+                        shape: Shape::Simple {
+                            kind: ki as u32,
+                            n: [nx, ny, nz],
+                        },
                     });
                 }
             }
@@ -175,7 +197,12 @@ fn merge_counts(a: &[(usize, u32)], b: &[(usize, u32)]) -> Vec<(usize, u32)> {
 
 /// Composite blocks, built in rounds from pairs of existing blocks, while they fit the container,
 /// the carton quantities, the fill-rate floor and the block-count limit.
-fn add_composites(problem: &Problem, blocks: &mut Vec<Block>, limits: &BlockLimits, stop: &dyn Fn() -> bool) {
+fn add_composites(
+    problem: &Problem,
+    blocks: &mut Vec<Block>,
+    limits: &BlockLimits,
+    stop: &dyn Fn() -> bool,
+) {
     if limits.min_fill > 1.0 {
         return;
     }
@@ -198,7 +225,9 @@ fn add_composites(problem: &Problem, blocks: &mut Vec<Block>, limits: &BlockLimi
             let lo = if i < start { start } else { 0 };
             for j in lo..end {
                 attempts += 1;
-                if blocks.len() + fresh.len() >= limits.max_blocks || attempts > limits.max_pair_attempts {
+                if blocks.len() + fresh.len() >= limits.max_blocks
+                    || attempts > limits.max_pair_attempts
+                {
                     break 'outer;
                 }
                 let (a, b) = (&blocks[i], &blocks[j]);
@@ -209,7 +238,9 @@ fn add_composites(problem: &Problem, blocks: &mut Vec<Block>, limits: &BlockLimi
                     if axis < 2 && j < i {
                         continue; // side by side is symmetric
                     }
-                    let Some(c) = combine(a, b, i as u32, j as u32, axis, cdims) else { continue };
+                    let Some(c) = combine(a, b, i as u32, j as u32, axis, cdims) else {
+                        continue;
+                    };
                     let bbox = c.size[0] * c.size[1] * c.size[2];
                     if (c.volume as f64) < limits.min_fill * bbox as f64 {
                         continue;
@@ -235,7 +266,10 @@ fn add_composites(problem: &Problem, blocks: &mut Vec<Block>, limits: &BlockLimi
         blocks[y]
             .volume
             .cmp(&blocks[x].volume)
-            .then((blocks[x].size[0] * blocks[x].size[1]).cmp(&(blocks[y].size[0] * blocks[y].size[1])))
+            .then(
+                (blocks[x].size[0] * blocks[x].size[1])
+                    .cmp(&(blocks[y].size[0] * blocks[y].size[1])),
+            )
             .then(x.cmp(&y))
     });
     let mut new_index = vec![0u32; blocks.len()];
@@ -248,7 +282,11 @@ fn add_composites(problem: &Problem, blocks: &mut Vec<Block>, limits: &BlockLimi
         .filter_map(|&old| taken[old].take())
         .map(|mut b| {
             if let Shape::Composite { a, b: bb, axis } = b.shape {
-                b.shape = Shape::Composite { a: new_index[a as usize], b: new_index[bb as usize], axis };
+                b.shape = Shape::Composite {
+                    a: new_index[a as usize],
+                    b: new_index[bb as usize],
+                    axis,
+                };
             }
             b
         })
@@ -272,7 +310,10 @@ fn combine(a: &Block, b: &Block, ia: u32, ib: u32, axis: u8, cdims: [i64; 3]) ->
                     let mut rect = [0, 0, 0, 0];
                     rect[2 + k] = size[k];
                     rect[2 + o] = a.size[o].min(b.size[o]);
-                    Some(TopArea { rect, cap: ta.cap.min(tb.cap) })
+                    Some(TopArea {
+                        rect,
+                        cap: ta.cap.min(tb.cap),
+                    })
                 }
                 _ => None,
             };
@@ -313,7 +354,12 @@ fn combine(a: &Block, b: &Block, ia: u32, ib: u32, axis: u8, cdims: [i64; 3]) ->
 }
 
 /// The cartons of block `index` placed at `origin`: (kind, position) pairs.
-pub(crate) fn expand(set: &BlockSet, index: usize, origin: [i64; 3], out: &mut Vec<(u32, [i64; 3])>) {
+pub(crate) fn expand(
+    set: &BlockSet,
+    index: usize,
+    origin: [i64; 3],
+    out: &mut Vec<(u32, [i64; 3])>,
+) {
     let block = &set.blocks[index];
     match block.shape {
         Shape::Simple { kind, n } => {
@@ -321,7 +367,14 @@ pub(crate) fn expand(set: &BlockSet, index: usize, origin: [i64; 3], out: &mut V
             for iz in 0..n[2] {
                 for iy in 0..n[1] {
                     for ix in 0..n[0] {
-                        out.push((kind, [origin[0] + ix * s[0], origin[1] + iy * s[1], origin[2] + iz * s[2]]));
+                        out.push((
+                            kind,
+                            [
+                                origin[0] + ix * s[0],
+                                origin[1] + iy * s[1],
+                                origin[2] + iz * s[2],
+                            ],
+                        ));
                     }
                 }
             }

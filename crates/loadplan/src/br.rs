@@ -40,7 +40,11 @@ pub fn parse(text: &str, settings: &Settings) -> Result<Vec<BrInstance>, PlanErr
     for _ in 0..count {
         let number = next("problem number")?;
         let _seed = next("generator seed")?;
-        let dims = [next("container length")?, next("container width")?, next("container height")?];
+        let dims = [
+            next("container length")?,
+            next("container width")?,
+            next("container height")?,
+        ];
         let types = next("number of box types")?;
         let mut items = Vec::new();
         for _ in 0..types {
@@ -88,6 +92,9 @@ mod tests {
     fn truncated_or_garbled_input_is_an_error_with_a_line() {
         assert!(parse(" 1\n 7 123\n 100 50", &Settings::default()).is_err());
         let err = parse(" 1\n 7 x\n", &Settings::default()).unwrap_err();
-        assert_eq!(err.to_string(), "line 2: expected an integer generator seed, found \"x\"");
+        assert_eq!(
+            err.to_string(),
+            "line 2: expected an integer generator seed, found \"x\""
+        );
     }
 }

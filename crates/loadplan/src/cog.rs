@@ -19,7 +19,10 @@ pub(crate) fn enforce(problem: &Problem, plan: Plan, reasons: &[Option<UnplacedR
     let ps = &plan.placements;
     let n = ps.len();
     let boxes: Vec<Aabb> = ps.iter().map(|p| p.aabb()).collect();
-    let weight: Vec<f64> = ps.iter().map(|p| items[p.item_index].weight_g as f64).collect();
+    let weight: Vec<f64> = ps
+        .iter()
+        .map(|p| items[p.item_index].weight_g as f64)
+        .collect();
     let mut on_top = vec![0usize; n];
     let mut supporters: Vec<Vec<usize>> = vec![Vec::new(); n];
     for i in 0..n {

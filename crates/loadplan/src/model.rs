@@ -312,7 +312,11 @@ mod tests {
         .unwrap_err();
         assert!(matches!(
             err,
-            PlanError::NonPositiveItemDimension { index: 1, value: -5, .. }
+            PlanError::NonPositiveItemDimension {
+                index: 1,
+                value: -5,
+                ..
+            }
         ));
         let err = Problem::new(
             Container::custom("box", [0, 10, 10], None),
@@ -320,7 +324,10 @@ mod tests {
             Settings::default(),
         )
         .unwrap_err();
-        assert!(matches!(err, PlanError::NonPositiveContainerDimension { .. }));
+        assert!(matches!(
+            err,
+            PlanError::NonPositiveContainerDimension { .. }
+        ));
     }
 
     #[test]

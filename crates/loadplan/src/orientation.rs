@@ -12,12 +12,30 @@ pub struct Orientation {
 }
 
 pub const ORIENTATIONS: [Orientation; 6] = [
-    Orientation { id: 0, perm: [0, 1, 2] },
-    Orientation { id: 1, perm: [1, 0, 2] },
-    Orientation { id: 2, perm: [0, 2, 1] },
-    Orientation { id: 3, perm: [2, 0, 1] },
-    Orientation { id: 4, perm: [1, 2, 0] },
-    Orientation { id: 5, perm: [2, 1, 0] },
+    Orientation {
+        id: 0,
+        perm: [0, 1, 2],
+    },
+    Orientation {
+        id: 1,
+        perm: [1, 0, 2],
+    },
+    Orientation {
+        id: 2,
+        perm: [0, 2, 1],
+    },
+    Orientation {
+        id: 3,
+        perm: [2, 0, 1],
+    },
+    Orientation {
+        id: 4,
+        perm: [1, 2, 0],
+    },
+    Orientation {
+        id: 5,
+        perm: [2, 1, 0],
+    },
 ];
 
 impl Orientation {

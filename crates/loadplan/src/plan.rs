@@ -168,9 +168,12 @@ impl Plan {
 pub(crate) fn static_reason(problem: &Problem, index: usize) -> UnplacedReason {
     let item = &problem.items()[index];
     let c = problem.container();
-    let fits = item
-        .allowed_orientations()
-        .any(|o| o.apply(item.dims).iter().zip(c.dims).all(|(d, cd)| *d <= cd));
+    let fits = item.allowed_orientations().any(|o| {
+        o.apply(item.dims)
+            .iter()
+            .zip(c.dims)
+            .all(|(d, cd)| *d <= cd)
+    });
     if !fits {
         UnplacedReason::LargerThanContainer
     } else if c.payload_g.is_some_and(|p| item.weight_g > p) {
@@ -184,7 +187,14 @@ pub(crate) fn static_reason(problem: &Problem, index: usize) -> UnplacedReason {
 /// door, but never a carton before the cartons it rests on.
 fn order_for_loading(placements: &mut Vec<Placement>) {
     let n = placements.len();
-    let key = |p: &Placement| (std::cmp::Reverse(p.stop), p.position[0], p.position[2], p.position[1]);
+    let key = |p: &Placement| {
+        (
+            std::cmp::Reverse(p.stop),
+            p.position[0],
+            p.position[2],
+            p.position[1],
+        )
+    };
     placements.sort_by_key(key);
     let boxes: Vec<Aabb> = placements.iter().map(Placement::aabb).collect();
     // waiting[i] = number of supporters of i not yet loaded.
@@ -213,6 +223,7 @@ fn order_for_loading(placements: &mut Vec<Placement>) {
             waiting[c] = waiting[c].saturating_sub(1);
         }
     }
-    let mut taken: Vec<Option<Placement>> = std::mem::take(placements).into_iter().map(Some).collect();
+    let mut taken: Vec<Option<Placement>> =
+        std::mem::take(placements).into_iter().map(Some).collect();
     *placements = order.into_iter().filter_map(|i| taken[i].take()).collect();
 }

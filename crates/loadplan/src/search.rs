@@ -19,6 +19,7 @@ use crate::geom::Aabb;
 use crate::model::Problem;
 use crate::orientation::ORIENTATIONS;
 use crate::plan::{Placement, Plan, SearchStats, UnplacedReason};
+use crate::rng::SplitMix64;
 use crate::validate::blocks_unloading;
 
 #[derive(Debug, Clone, Copy)]
@@ -50,6 +51,10 @@ struct Ctx<'a> {
     cdims: [i64; 3],
     min_side: i64,
     min_volume: i64,
+    /// `fillable[axis][r]`: longest length ≤ r that a row of carton sides can fill along the axis.
+    fillable: [Vec<i64>; 3],
+    /// Weight of the loss estimate in quarters (0 = rank by volume only).
+    loss_weight: std::cell::Cell<i64>,
     problem: &'a Problem,
 }
 
@@ -90,15 +95,29 @@ pub fn plan(problem: &Problem, should_stop: &dyn Fn() -> bool) -> Plan {
     complete(&g, &mut best);
     let all_loaded = |s: &State| s.remaining.iter().all(|&r| r == 0);
 
+    // Passes alternate the block ranking (loss-estimate weight) because different instances favour
+    // different rankings; after the first round the seed picks the ranking for each pass.
+    const LOSS_WEIGHTS: [i64; 5] = [4, 0, 8, 2, 6];
+    let mut rng = SplitMix64::new(problem.settings().seed);
     let mut width = 2usize;
+    let mut pass = 0usize;
     'passes: while !stop() && !out_of_budget(iterations) && !all_loaded(&best) {
+        let lw = if pass < 3 {
+            LOSS_WEIGHTS[pass]
+        } else {
+            LOSS_WEIGHTS[rng.below(LOSS_WEIGHTS.len())]
+        };
+        ctx.loss_weight.set(lw);
+        pass += 1;
         let mut state = root.clone();
         let mut branched = false;
         loop {
             if stop() || out_of_budget(iterations) {
                 break 'passes;
             }
-            let Some((si, cands)) = ctx.next_choice(&mut state, width) else { break };
+            let Some((si, cands)) = ctx.next_choice(&mut state, width) else {
+                break;
+            };
             if cands.len() == 1 {
                 ctx.apply(&mut state, cands[0], si);
                 continue;
@@ -106,7 +125,7 @@ pub fn plan(problem: &Problem, should_stop: &dyn Fn() -> bool) -> Plan {
             branched = true;
             let mut pick = (i64::MIN, cands[0]);
             for &c in &cands {
-                if stop() || out_of_budget(iterations) {
+                if stop() || out_of_budget(iterations) || all_loaded(&best) {
                     break 'passes;
                 }
                 let mut trial = state.clone();
@@ -121,10 +140,12 @@ pub fn plan(problem: &Problem, should_stop: &dyn Fn() -> bool) -> Plan {
             ctx.apply(&mut state, pick.1, si);
         }
         complete(&state, &mut best);
-        if !branched {
-            break; // nothing left to choose between: wider passes would repeat this one
+        if !branched && pass >= LOSS_WEIGHTS.len() {
+            break; // nothing left to choose between: wider passes would repeat these
         }
-        width = width + width / 2;
+        if pass % 3 == 0 {
+            width += width / 2;
+        }
     }
 
     let placements = ctx.expand(&best);
@@ -170,6 +191,12 @@ impl<'a> Ctx<'a> {
             .map(|k| k.size[0] * k.size[1] * k.size[2])
             .min()
             .unwrap_or(i64::MAX);
+        let fillable = std::array::from_fn(|k| {
+            let mut sides: Vec<i64> = set.kinds.iter().map(|kd| kd.size[k]).collect();
+            sides.sort_unstable();
+            sides.dedup();
+            fillable_lengths(problem.container().dims[k], &sides)
+        });
         Ctx {
             set,
             multi_stop: groups.len() > 1,
@@ -178,6 +205,8 @@ impl<'a> Ctx<'a> {
             cdims: problem.container().dims,
             min_side,
             min_volume,
+            fillable,
+            loss_weight: std::cell::Cell::new(4),
             problem,
         }
     }
@@ -199,7 +228,9 @@ impl<'a> Ctx<'a> {
 
     fn complete(&self, state: &mut State, stop: &dyn Fn() -> bool) {
         while !stop() {
-            let Some((si, cands)) = self.next_choice(state, 1) else { return };
+            let Some((si, cands)) = self.next_choice(state, 1) else {
+                return;
+            };
             self.apply(state, cands[0], si);
         }
     }
@@ -277,8 +308,14 @@ impl<'a> Ctx<'a> {
         let ss = space.b.size();
         let stop = self.groups[state.group];
         let room = self.payload.saturating_sub(state.weight);
-        let mut out = Vec::new();
+        // (fitness, block), best first. Fitness = volume − the slabs next to the block that no
+        // combination of carton sides can fill (cf. Fanslau & Bortfeldt's loss estimate). Blocks
+        // come sorted by volume and fitness ≤ volume, so the scan stops once no block can win.
+        let mut out: Vec<(i64, usize)> = Vec::with_capacity(width + 1);
         for (bi, b) in self.set.blocks.iter().enumerate() {
+            if out.len() >= width && b.volume <= out[width - 1].0 {
+                break;
+            }
             if b.volume > space.b.volume() {
                 continue;
             }
@@ -297,12 +334,21 @@ impl<'a> Ctx<'a> {
                     continue;
                 }
             }
-            out.push(bi);
-            if out.len() >= width {
-                break;
+            let mut loss = 0i64;
+            for k in 0..3 {
+                let r = (ss[k] - b.size[k]) as usize;
+                let waste = r as i64 - self.fillable[k][r];
+                let face: i64 = (0..3).filter(|&j| j != k).map(|j| b.size[j]).product();
+                loss += waste * face;
+            }
+            let fit = b.volume - loss * self.loss_weight.get() / 4;
+            let at = out.partition_point(|&(f, _)| f >= fit);
+            if at < width {
+                out.insert(at, (fit, bi));
+                out.truncate(width);
             }
         }
-        out
+        out.into_iter().map(|(_, b)| b).collect()
     }
 
     fn blocked_by_later_stop(&self, state: &State, bb: &Aabb, stop: u32) -> bool {
@@ -370,6 +416,7 @@ impl<'a> Ctx<'a> {
                 }
             }
         }
+        self.merge_floors(spaces, &mut fresh);
         fresh.retain(|p| {
             let sz = p.b.size();
             sz.iter().all(|&d| d >= self.min_side) && p.b.volume() >= self.min_volume
@@ -397,7 +444,55 @@ impl<'a> Ctx<'a> {
                 keep[a] = false;
             }
         }
-        spaces.extend(fresh.into_iter().zip(keep).filter(|(_, k)| *k).map(|(p, _)| p));
+        spaces.extend(
+            fresh
+                .into_iter()
+                .zip(keep)
+                .filter(|(_, k)| *k)
+                .map(|(p, _)| p),
+        );
+    }
+
+    /// Two free spaces on the same raised floor height that touch side by side form a wider
+    /// supported floor together: add the largest rectangle spanning both, so a block can bridge
+    /// two blocks of equal height.
+    fn merge_floors(&self, spaces: &[Space], fresh: &mut Vec<Space>) {
+        let n = fresh.len();
+        let mut merged = Vec::new();
+        for a in 0..n {
+            let p = fresh[a];
+            if p.b.lo[2] == 0 {
+                continue;
+            }
+            for q in spaces.iter().chain(fresh[..n].iter()) {
+                if q.b.lo[2] != p.b.lo[2] || q.b == p.b {
+                    continue;
+                }
+                for k in 0..2 {
+                    let o = 1 - k;
+                    let touching = q.b.hi[k] == p.b.lo[k] || p.b.hi[k] == q.b.lo[k];
+                    if !touching {
+                        continue;
+                    }
+                    let lo_o = p.b.lo[o].max(q.b.lo[o]);
+                    let hi_o = p.b.hi[o].min(q.b.hi[o]);
+                    if hi_o - lo_o < self.min_side {
+                        continue;
+                    }
+                    let mut m = p.b;
+                    m.lo[k] = p.b.lo[k].min(q.b.lo[k]);
+                    m.hi[k] = p.b.hi[k].max(q.b.hi[k]);
+                    m.lo[o] = lo_o;
+                    m.hi[o] = hi_o;
+                    m.hi[2] = p.b.hi[2].min(q.b.hi[2]);
+                    merged.push(Space {
+                        b: m,
+                        cap: p.cap.min(q.cap),
+                    });
+                }
+            }
+        }
+        fresh.extend(merged);
     }
 
     fn expand(&self, state: &State) -> Vec<Placement> {
@@ -440,4 +535,21 @@ impl<'a> Ctx<'a> {
             })
             .collect()
     }
+}
+
+/// For every r in 0..=len, the longest sum of (repeatable) `sides` that is ≤ r.
+fn fillable_lengths(len: i64, sides: &[i64]) -> Vec<i64> {
+    let n = len.max(0) as usize;
+    let mut reach = vec![false; n + 1];
+    reach[0] = true;
+    for r in 1..=n {
+        reach[r] = sides
+            .iter()
+            .any(|&s| s as usize <= r && reach[r - s as usize]);
+    }
+    let mut best = vec![0i64; n + 1];
+    for r in 1..=n {
+        best[r] = if reach[r] { r as i64 } else { best[r - 1] };
+    }
+    best
 }

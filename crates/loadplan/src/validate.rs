@@ -11,20 +11,61 @@ use crate::plan::Plan;
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[serde(tag = "kind", rename_all = "snake_case")]
 pub enum Violation {
-    UnknownItem { placement: usize, item_index: usize },
-    DuplicateCopy { placement: usize, item_index: usize, copy: u32 },
-    BadOrientation { placement: usize, orientation: u8 },
-    SizeMismatch { placement: usize },
-    OutsideContainer { placement: usize },
-    Overlap { a: usize, b: usize },
-    InsufficientSupport { placement: usize, supported_fraction: f64, required: f64 },
-    RestsOnNonStackable { placement: usize, below: usize },
-    OverloadedTop { placement: usize, load_g: f64, max_g: u64 },
-    PayloadExceeded { weight_g: u64, payload_g: u64 },
-    CentreOfGravity { axis: String, fraction: f64, low: f64, high: f64 },
+    UnknownItem {
+        placement: usize,
+        item_index: usize,
+    },
+    DuplicateCopy {
+        placement: usize,
+        item_index: usize,
+        copy: u32,
+    },
+    BadOrientation {
+        placement: usize,
+        orientation: u8,
+    },
+    SizeMismatch {
+        placement: usize,
+    },
+    OutsideContainer {
+        placement: usize,
+    },
+    Overlap {
+        a: usize,
+        b: usize,
+    },
+    InsufficientSupport {
+        placement: usize,
+        supported_fraction: f64,
+        required: f64,
+    },
+    RestsOnNonStackable {
+        placement: usize,
+        below: usize,
+    },
+    OverloadedTop {
+        placement: usize,
+        load_g: f64,
+        max_g: u64,
+    },
+    PayloadExceeded {
+        weight_g: u64,
+        payload_g: u64,
+    },
+    CentreOfGravity {
+        axis: String,
+        fraction: f64,
+        low: f64,
+        high: f64,
+    },
     /// `blocker` (later stop) sits on top of, or between the door and, `blocked` (earlier stop).
-    StopOrder { blocked: usize, blocker: usize },
-    FigureMismatch { what: String },
+    StopOrder {
+        blocked: usize,
+        blocker: usize,
+    },
+    FigureMismatch {
+        what: String,
+    },
 }
 
 /// Relative slack for the floating-point load and centre-of-gravity sums.
@@ -42,12 +83,19 @@ pub fn validate_plan(problem: &Problem, plan: &Plan) -> Vec<Violation> {
     let mut known = vec![true; ps.len()];
     for (i, p) in ps.iter().enumerate() {
         let Some(item) = items.get(p.item_index) else {
-            v.push(Violation::UnknownItem { placement: i, item_index: p.item_index });
+            v.push(Violation::UnknownItem {
+                placement: i,
+                item_index: p.item_index,
+            });
             known[i] = false;
             continue;
         };
         if p.copy >= item.quantity || !seen.insert((p.item_index, p.copy)) {
-            v.push(Violation::DuplicateCopy { placement: i, item_index: p.item_index, copy: p.copy });
+            v.push(Violation::DuplicateCopy {
+                placement: i,
+                item_index: p.item_index,
+                copy: p.copy,
+            });
         }
         match Orientation::from_id(p.orientation) {
             Some(o) if item.vertical_allowed[o.vertical_source()] => {
@@ -55,10 +103,15 @@ pub fn validate_plan(problem: &Problem, plan: &Plan) -> Vec<Violation> {
                     v.push(Violation::SizeMismatch { placement: i });
                 }
             }
-            _ => v.push(Violation::BadOrientation { placement: i, orientation: p.orientation }),
+            _ => v.push(Violation::BadOrientation {
+                placement: i,
+                orientation: p.orientation,
+            }),
         }
         if p.stop != item.stop {
-            v.push(Violation::FigureMismatch { what: format!("placement {i} stop") });
+            v.push(Violation::FigureMismatch {
+                what: format!("placement {i} stop"),
+            });
         }
         if !cbox.contains(&boxes[i]) {
             v.push(Violation::OutsideContainer { placement: i });
@@ -87,20 +140,33 @@ pub fn validate_plan(problem: &Problem, plan: &Plan) -> Vec<Violation> {
                     area += a;
                     supporters[i].push((j, a));
                     if known[j] && !items[ps[j].item_index].stackable {
-                        v.push(Violation::RestsOnNonStackable { placement: i, below: j });
+                        v.push(Violation::RestsOnNonStackable {
+                            placement: i,
+                            below: j,
+                        });
                     }
                 }
             }
         }
         let frac = area as f64 / boxes[i].base_area() as f64;
         if frac + EPS < required {
-            v.push(Violation::InsufficientSupport { placement: i, supported_fraction: frac, required });
+            v.push(Violation::InsufficientSupport {
+                placement: i,
+                supported_fraction: frac,
+                required,
+            });
         }
     }
 
     // Load on top: each carton passes its own weight plus what it carries to its supporters,
     // shared in proportion to contact area. Process top-down.
-    let weight = |i: usize| if known[i] { items[ps[i].item_index].weight_g as f64 } else { 0.0 };
+    let weight = |i: usize| {
+        if known[i] {
+            items[ps[i].item_index].weight_g as f64
+        } else {
+            0.0
+        }
+    };
     let mut load = vec![0f64; ps.len()];
     let mut order: Vec<usize> = (0..ps.len()).collect();
     order.sort_by_key(|&i| std::cmp::Reverse(boxes[i].lo[2]));
@@ -121,22 +187,40 @@ pub fn validate_plan(problem: &Problem, plan: &Plan) -> Vec<Violation> {
         if let Some(max) = items[ps[i].item_index].max_load_on_top_g
             && load[i] > max as f64 * (1.0 + EPS) + EPS
         {
-            v.push(Violation::OverloadedTop { placement: i, load_g: load[i], max_g: max });
+            v.push(Violation::OverloadedTop {
+                placement: i,
+                load_g: load[i],
+                max_g: max,
+            });
         }
     }
 
-    let total_weight: u64 = (0..ps.len()).filter(|&i| known[i]).map(|i| items[ps[i].item_index].weight_g).sum();
+    let total_weight: u64 = (0..ps.len())
+        .filter(|&i| known[i])
+        .map(|i| items[ps[i].item_index].weight_g)
+        .sum();
     if let Some(payload) = container.payload_g
         && total_weight > payload
     {
-        v.push(Violation::PayloadExceeded { weight_g: total_weight, payload_g: payload });
+        v.push(Violation::PayloadExceeded {
+            weight_g: total_weight,
+            payload_g: payload,
+        });
     }
     if let Some(cog) = centre_of_gravity(problem, plan) {
         let lim = problem.settings().cog_limits;
-        for (axis, k, (lo, hi)) in [("longitudinal", 0, lim.longitudinal), ("lateral", 1, lim.lateral)] {
+        for (axis, k, (lo, hi)) in [
+            ("longitudinal", 0, lim.longitudinal),
+            ("lateral", 1, lim.lateral),
+        ] {
             let f = cog[k] / container.dims[k] as f64;
             if f < lo - EPS || f > hi + EPS {
-                v.push(Violation::CentreOfGravity { axis: axis.into(), fraction: f, low: lo, high: hi });
+                v.push(Violation::CentreOfGravity {
+                    axis: axis.into(),
+                    fraction: f,
+                    low: lo,
+                    high: hi,
+                });
             }
         }
     }
@@ -144,14 +228,19 @@ pub fn validate_plan(problem: &Problem, plan: &Plan) -> Vec<Violation> {
     for i in 0..ps.len() {
         for j in 0..ps.len() {
             if ps[j].stop > ps[i].stop && blocks_unloading(&boxes[j], &boxes[i]) {
-                v.push(Violation::StopOrder { blocked: i, blocker: j });
+                v.push(Violation::StopOrder {
+                    blocked: i,
+                    blocker: j,
+                });
             }
         }
     }
 
     let volume: i64 = boxes.iter().map(Aabb::volume).sum();
     if volume != plan.loaded_volume || total_weight != plan.loaded_weight_g {
-        v.push(Violation::FigureMismatch { what: "loaded volume or weight".into() });
+        v.push(Violation::FigureMismatch {
+            what: "loaded volume or weight".into(),
+        });
     }
     v
 }
@@ -170,7 +259,9 @@ fn centre_of_gravity(problem: &Problem, plan: &Plan) -> Option<[f64; 3]> {
     let mut w = 0f64;
     let mut m = [0f64; 3];
     for p in &plan.placements {
-        let Some(item) = items.get(p.item_index) else { continue };
+        let Some(item) = items.get(p.item_index) else {
+            continue;
+        };
         let g = item.weight_g as f64;
         w += g;
         for k in 0..3 {
