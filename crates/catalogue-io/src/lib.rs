@@ -9,7 +9,9 @@ mod country_names;
 mod decode;
 mod delimiter;
 mod error;
+mod export;
 mod field;
+mod import;
 mod limits;
 mod mapping;
 mod number;
@@ -20,7 +22,11 @@ pub use country_names::parse_country;
 pub use decode::{DetectedEncoding, decode_text};
 pub use delimiter::{Delimiter, DelimiterGuess, sniff_delimiter};
 pub use error::{CellIssue, CellProblem, RaggedRow, ReadError};
+pub use export::{
+    ExportError, battery_label, errors_to_csv, errors_to_xlsx, export_csv, export_xlsx,
+};
 pub use field::Field;
+pub use import::{Import, import_bytes};
 pub use limits::ImportLimits;
 pub use mapping::{
     ColumnBinding, ColumnMapping, MappingError, RecognisedHeader, recognise_header, suggest_mapping,
@@ -33,3 +39,4 @@ pub use sheet::{
     CsvOptions, FileKind, ReadOptions, Row, Sheet, SourceFormat, cell_ref, column_letters,
     read_csv, read_sheet, read_xlsx,
 };
+pub use tradelane_domain::UiLang;

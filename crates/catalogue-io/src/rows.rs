@@ -312,7 +312,9 @@ impl<'r, 'a> RowReader<'r, 'a> {
         }
         // A leading apostrophe marks text in spreadsheets; exports add it before = + - @.
         if let Some(rest) = raw.strip_prefix('\'')
-            && rest.starts_with(['=', '+', '-', '@'])
+            && rest
+                .trim_start_matches('\'')
+                .starts_with(['=', '+', '-', '@'])
         {
             return Some(rest);
         }

@@ -376,10 +376,16 @@ fn sheet_from_range(
     })
 }
 
-/// The text of one cell. Cached formula results are used as they are.
+/// The text of one cell. Cached formula results are used as they are. A formula with an empty
+/// cached value is taken as never calculated: files written by programs that do not evaluate
+/// formulas store an empty value, and importing blanks in their place would lose data silently.
 fn cell_text(value: &Data, formula: Option<&String>) -> Result<String, CellProblem> {
     match value {
         Data::Empty => match formula {
+            Some(f) => Err(CellProblem::FormulaWithoutValue { formula: f.clone() }),
+            None => Ok(String::new()),
+        },
+        Data::String(s) if s.is_empty() => match formula {
             Some(f) => Err(CellProblem::FormulaWithoutValue { formula: f.clone() }),
             None => Ok(String::new()),
         },
@@ -573,5 +579,236 @@ mod tests {
         assert_eq!(float_text(1e-7), "0.0000001");
         assert_eq!(float_text(-0.0), "0");
         assert_eq!(float_text(0.1 + 0.2), "0.30000000000000004");
+    }
+
+    mod xlsx {
+        use rust_xlsxwriter::{Format, Formula, Workbook};
+
+        use super::super::*;
+
+        fn read(bytes: &[u8]) -> Result<Sheet, ReadError> {
+            read_xlsx(bytes, None, &ImportLimits::default())
+        }
+
+        #[test]
+        fn numbers_come_back_without_float_noise() {
+            let mut book = Workbook::new();
+            let ws = book.add_worksheet();
+            ws.write_string(0, 0, "SKU").unwrap();
+            ws.write_string(0, 1, "Weight").unwrap();
+            ws.write_string(0, 2, "Code").unwrap();
+            ws.write_number(1, 0, 12345.0).unwrap();
+            ws.write_number(1, 1, 0.1).unwrap();
+            ws.write_number(1, 2, 6_901_234_567_890.0).unwrap();
+            ws.write_number(2, 0, 7.0).unwrap();
+            ws.write_number(2, 1, 1.005).unwrap();
+            ws.write_boolean(2, 2, true).unwrap();
+            let sheet = read(&book.save_to_buffer().unwrap()).unwrap();
+            assert_eq!(sheet.headers, vec!["SKU", "Weight", "Code"]);
+            assert_eq!(sheet.rows[0].cells, vec!["12345", "0.1", "6901234567890"]);
+            assert_eq!(sheet.rows[1].cells, vec!["7", "1.005", "TRUE"]);
+            assert_eq!((sheet.header_line, sheet.rows[1].line), (1, 3));
+            assert_eq!(
+                sheet.format,
+                SourceFormat::Xlsx {
+                    sheet: "Sheet1".into()
+                }
+            );
+        }
+
+        #[test]
+        fn dates_are_iso_dates() {
+            let mut book = Workbook::new();
+            let ws = book.add_worksheet();
+            let date = Format::new().set_num_format("yyyy-mm-dd");
+            ws.write_string(0, 0, "SKU").unwrap();
+            ws.write_string(0, 1, "Added").unwrap();
+            ws.write_string(1, 0, "A1").unwrap();
+            // 45292 is 2024-01-01 in Excel's 1900 date system.
+            ws.write_number_with_format(1, 1, 45292.0, &date).unwrap();
+            let sheet = read(&book.save_to_buffer().unwrap()).unwrap();
+            assert_eq!(sheet.rows[0].cells, vec!["A1", "2024-01-01"]);
+        }
+
+        #[test]
+        fn cached_formula_values_are_used() {
+            let mut book = Workbook::new();
+            let ws = book.add_worksheet();
+            ws.write_string(0, 0, "SKU").unwrap();
+            ws.write_string(0, 1, "Value").unwrap();
+            ws.write_string(1, 0, "A1").unwrap();
+            ws.write_formula(1, 1, Formula::new("=2*6.25").set_result("12.5"))
+                .unwrap();
+            let sheet = read(&book.save_to_buffer().unwrap()).unwrap();
+            assert_eq!(sheet.rows[0].cells, vec!["A1", "12.5"]);
+        }
+
+        #[test]
+        fn formula_without_cached_value_names_the_cell() {
+            let mut book = Workbook::new();
+            let ws = book.add_worksheet();
+            ws.set_formula_result_default("");
+            ws.write_string(0, 0, "SKU").unwrap();
+            ws.write_string(0, 1, "Value").unwrap();
+            ws.write_string(1, 0, "A1").unwrap();
+            ws.write_string(2, 0, "A2").unwrap();
+            ws.write_formula(2, 1, "=B2*2").unwrap();
+            let err = read(&book.save_to_buffer().unwrap()).unwrap_err();
+            let ReadError::Cells(issues) = &err else {
+                panic!("{err:?}")
+            };
+            assert_eq!(issues[0].cell, "B3");
+            assert!(
+                matches!(&issues[0].problem, CellProblem::FormulaWithoutValue { formula } if formula.contains("B2*2"))
+            );
+            assert!(err.to_string().contains("B3"), "{err}");
+        }
+
+        #[test]
+        fn error_values_name_the_cell() {
+            let mut book = Workbook::new();
+            let ws = book.add_worksheet();
+            ws.write_string(0, 0, "SKU").unwrap();
+            ws.write_string(0, 1, "Value").unwrap();
+            ws.write_string(1, 0, "A1").unwrap();
+            ws.write_formula(1, 1, Formula::new("=1/0").set_result("#DIV/0!"))
+                .unwrap();
+            let err = read(&book.save_to_buffer().unwrap()).unwrap_err();
+            assert!(
+                err.to_string()
+                    .contains("cell B2 holds the Excel error #DIV/0!"),
+                "{err}"
+            );
+        }
+
+        #[test]
+        fn merged_cells_in_data_name_the_range() {
+            let mut book = Workbook::new();
+            let ws = book.add_worksheet();
+            let plain = Format::new();
+            ws.write_string(0, 0, "SKU").unwrap();
+            ws.write_string(0, 1, "Brand").unwrap();
+            ws.write_string(1, 0, "A1").unwrap();
+            ws.write_string(2, 0, "A2").unwrap();
+            ws.merge_range(1, 1, 2, 1, "Acme", &plain).unwrap();
+            let err = read(&book.save_to_buffer().unwrap()).unwrap_err();
+            assert_eq!(
+                err,
+                ReadError::Cells(vec![CellIssue {
+                    cell: "B2:B3".into(),
+                    problem: CellProblem::MergedCells
+                }])
+            );
+        }
+
+        #[test]
+        fn merged_header_cells_are_fine() {
+            let mut book = Workbook::new();
+            let ws = book.add_worksheet();
+            let plain = Format::new();
+            ws.merge_range(0, 0, 0, 1, "SKU", &plain).unwrap();
+            ws.write_string(0, 2, "Title").unwrap();
+            ws.write_string(1, 0, "A1").unwrap();
+            ws.write_string(1, 2, "Cup").unwrap();
+            let sheet = read(&book.save_to_buffer().unwrap()).unwrap();
+            assert_eq!(sheet.headers, vec!["SKU", "", "Title"]);
+        }
+
+        #[test]
+        fn empty_sheets_are_clear_errors() {
+            let mut book = Workbook::new();
+            book.add_worksheet().set_name("Leer").unwrap();
+            let bytes = book.save_to_buffer().unwrap();
+            assert_eq!(
+                read(&bytes),
+                Err(ReadError::EmptySheet {
+                    sheet: "Leer".into()
+                })
+            );
+
+            let mut book = Workbook::new();
+            book.add_worksheet();
+            book.add_worksheet();
+            assert_eq!(
+                read(&book.save_to_buffer().unwrap()),
+                Err(ReadError::NoSheetWithData)
+            );
+
+            let mut book = Workbook::new();
+            book.add_worksheet().write_string(0, 0, "SKU").unwrap();
+            assert_eq!(
+                read(&book.save_to_buffer().unwrap()),
+                Err(ReadError::NoDataRows)
+            );
+        }
+
+        #[test]
+        fn first_sheet_with_data_or_the_named_one() {
+            let mut book = Workbook::new();
+            book.add_worksheet().set_name("Notes").unwrap();
+            let ws = book.add_worksheet().set_name("Data").unwrap();
+            ws.write_string(2, 1, "SKU").unwrap();
+            ws.write_string(3, 1, "A1").unwrap();
+            let ws = book.add_worksheet().set_name("Other").unwrap();
+            ws.write_string(0, 0, "Title").unwrap();
+            ws.write_string(1, 0, "Cup").unwrap();
+            let bytes = book.save_to_buffer().unwrap();
+            let sheet = read(&bytes).unwrap();
+            assert_eq!(
+                sheet.format,
+                SourceFormat::Xlsx {
+                    sheet: "Data".into()
+                }
+            );
+            assert_eq!((sheet.header_line, sheet.rows[0].line), (3, 4));
+            let other = read_xlsx(&bytes, Some("Other"), &ImportLimits::default()).unwrap();
+            assert_eq!(other.headers, vec!["Title"]);
+            let missing = read_xlsx(&bytes, Some("Nope"), &ImportLimits::default()).unwrap_err();
+            assert!(
+                missing.to_string().contains("Notes, Data, Other"),
+                "{missing}"
+            );
+            let empty = read_xlsx(&bytes, Some("Notes"), &ImportLimits::default()).unwrap_err();
+            assert_eq!(
+                empty,
+                ReadError::EmptySheet {
+                    sheet: "Notes".into()
+                }
+            );
+        }
+
+        #[test]
+        fn row_limit_and_kind_detection() {
+            let mut book = Workbook::new();
+            let ws = book.add_worksheet();
+            ws.write_string(0, 0, "SKU").unwrap();
+            for r in 1..=3 {
+                ws.write_string(r, 0, format!("A{r}")).unwrap();
+            }
+            let bytes = book.save_to_buffer().unwrap();
+            assert_eq!(FileKind::detect(&bytes), FileKind::Xlsx);
+            let limits = ImportLimits {
+                max_rows: 2,
+                ..ImportLimits::default()
+            };
+            let options = ReadOptions {
+                limits,
+                ..ReadOptions::default()
+            };
+            assert_eq!(
+                read_sheet(&bytes, &options),
+                Err(ReadError::TooManyRows { max: 2 })
+            );
+            let xls = [0xD0, 0xCF, 0x11, 0xE0, 0xA1, 0xB1, 0x1A, 0xE1, 0, 0];
+            assert!(matches!(
+                read_sheet(&xls, &ReadOptions::default()),
+                Err(ReadError::Xlsx(_))
+            ));
+            let broken = b"PK\x03\x04 not really a zip";
+            assert!(matches!(
+                read_sheet(broken, &ReadOptions::default()),
+                Err(ReadError::Xlsx(_))
+            ));
+        }
     }
 }
