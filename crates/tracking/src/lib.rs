@@ -16,6 +16,9 @@ pub mod status;
 pub mod time;
 pub mod unmapped;
 
+#[cfg(test)]
+mod carrier_cases;
+
 pub use event::{
     DedupKey, EventTime, Location, MatchedOn, NormalizedEvent, OffsetBasis, RawEvent, RawTimestamp,
     TimePrecision,
