@@ -183,6 +183,9 @@ fn is_single(b: &Block) -> bool {
     matches!(b.shape, Shape::Simple { n: [1, 1, 1], .. })
 }
 
+/// Blocks with the same size and contents are interchangeable.
+type BlockKey = ([i64; 3], Vec<(usize, u32)>);
+
 fn merge_counts(a: &[(usize, u32)], b: &[(usize, u32)]) -> Vec<(usize, u32)> {
     let mut out: Vec<(usize, u32)> = a.to_vec();
     for &(i, c) in b {
@@ -209,7 +212,7 @@ fn add_composites(
     let items = problem.items();
     let cdims = problem.container().dims;
     let payload = problem.container().payload_g.unwrap_or(u64::MAX);
-    let mut seen: std::collections::HashSet<([i64; 3], Vec<(usize, u32)>)> =
+    let mut seen: std::collections::HashSet<BlockKey> =
         blocks.iter().map(|b| (b.size, b.counts.clone())).collect();
     let mut start = 0usize;
     // Pair attempts are cheap but quadratic in the block count: cap them so generation stays a

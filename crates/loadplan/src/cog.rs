@@ -2,7 +2,8 @@
 //!
 //! Only cartons with nothing on top are removed (so support and stop order stay intact), one at a
 //! time, each time the one that moves the centre of gravity furthest towards the allowed range per
-//! unit of volume lost. A plan with no weight has no centre of gravity and needs nothing.
+//! unit of volume lost. Before that, the whole load is slid along the floor into free room at the
+//! door end or side when that alone brings the centre closer (it keeps every relation between cartons). A plan with no weight has no centre of gravity and needs nothing.
 
 use crate::geom::Aabb;
 use crate::model::Problem;
@@ -13,6 +14,7 @@ pub(crate) fn enforce(problem: &Problem, plan: Plan, reasons: &[Option<UnplacedR
     if limits.is_unrestricted() || plan.loaded_weight_g == 0 {
         return plan;
     }
+    let plan = shift_towards_range(problem, plan);
     let items = problem.items();
     let dims = problem.container().dims;
     let ranges = [limits.longitudinal, limits.lateral];
@@ -94,4 +96,56 @@ pub(crate) fn enforce(problem: &Problem, plan: Plan, reasons: &[Option<UnplacedR
         .map(|(p, _)| p)
         .collect();
     Plan::assemble(problem, kept, reasons, &removed_count, plan.stats)
+}
+
+/// Moves every carton by the same offset on x and y, within the free room the load leaves, towards
+/// the allowed centre-of-gravity range.
+fn shift_towards_range(problem: &Problem, mut plan: Plan) -> Plan {
+    let Some(cog) = plan.centre_of_gravity else {
+        return plan;
+    };
+    if plan.placements.is_empty() {
+        return plan;
+    }
+    let dims = problem.container().dims;
+    let limits = problem.settings().cog_limits;
+    let ranges = [limits.longitudinal, limits.lateral];
+    let mut offset = [0i64; 3];
+    for k in 0..2 {
+        let lo = plan
+            .placements
+            .iter()
+            .map(|p| p.position[k])
+            .min()
+            .unwrap_or(0);
+        let hi = plan
+            .placements
+            .iter()
+            .map(|p| p.position[k] + p.size[k])
+            .max()
+            .unwrap_or(0);
+        let len = dims[k] as f64;
+        let (min_f, max_f) = ranges[k];
+        let want = if cog[k] < min_f * len {
+            (min_f * len - cog[k]).ceil()
+        } else if cog[k] > max_f * len {
+            (max_f * len - cog[k]).floor()
+        } else {
+            0.0
+        };
+        offset[k] = (want as i64).clamp(-lo, dims[k] - hi);
+    }
+    if offset == [0, 0, 0] {
+        return plan;
+    }
+    for p in &mut plan.placements {
+        for k in 0..2 {
+            p.position[k] += offset[k];
+        }
+    }
+    if let Some(c) = plan.centre_of_gravity.as_mut() {
+        c[0] += offset[0] as f64;
+        c[1] += offset[1] as f64;
+    }
+    plan
 }

@@ -15,6 +15,9 @@
 //! assert_eq!(p.placements.len(), 100);
 //! ```
 
+// Geometry works per axis (x, y, z) on several arrays at once; index loops read clearer there.
+#![allow(clippy::needless_range_loop)]
+
 mod baseline;
 mod blocks;
 pub mod br;
@@ -36,3 +39,5 @@ pub use orientation::{ORIENTATIONS, Orientation};
 pub use plan::{Placement, Plan, SearchStats, Unplaced, UnplacedReason};
 pub use search::plan;
 pub use validate::{Violation, validate_plan};
+#[cfg(test)]
+mod planner_tests;

@@ -27,11 +27,6 @@ impl SplitMix64 {
         // Multiply-shift avoids the modulo bias being noticeable for the small n used here.
         ((u128::from(self.next_u64()) * n as u128) >> 64) as usize
     }
-
-    /// Uniform in `[0, 1)`.
-    pub fn unit(&mut self) -> f64 {
-        (self.next_u64() >> 11) as f64 / (1u64 << 53) as f64
-    }
 }
 
 #[cfg(test)]
@@ -48,8 +43,6 @@ mod tests {
         let mut c = SplitMix64::new(7);
         for _ in 0..1000 {
             assert!(c.below(5) < 5);
-            let u = c.unit();
-            assert!((0.0..1.0).contains(&u));
         }
         assert_eq!(c.below(0), 0);
     }

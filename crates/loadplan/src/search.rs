@@ -81,8 +81,20 @@ pub fn plan(problem: &Problem, should_stop: &dyn Fn() -> bool) -> Plan {
     let ctx = Ctx::new(problem, &stop);
     let root = ctx.root();
     let mut best = root.clone();
-    let complete = |s: &State, best: &mut State| {
-        if s.volume > best.volume {
+    let mut best_score = 0i64;
+    // With centre-of-gravity limits a candidate is worth what survives the repair, not its raw volume.
+    let restricted = !problem.settings().cog_limits.is_unrestricted();
+    let mut complete = |s: &State, best: &mut State| {
+        if s.volume <= best_score {
+            return;
+        }
+        let score = if restricted {
+            ctx.finish(s, 0).loaded_volume
+        } else {
+            s.volume
+        };
+        if score > best_score || best.placed.is_empty() {
+            best_score = score;
             *best = s.clone();
         }
     };
@@ -143,20 +155,14 @@ pub fn plan(problem: &Problem, should_stop: &dyn Fn() -> bool) -> Plan {
         if !branched && pass >= LOSS_WEIGHTS.len() {
             break; // nothing left to choose between: wider passes would repeat these
         }
-        if pass % 3 == 0 {
+        if pass.is_multiple_of(3) {
             width += width / 2;
         }
     }
 
-    let placements = ctx.expand(&best);
-    let reasons = ctx.reasons(&best);
-    let stats = SearchStats {
-        iterations,
-        stopped_early: stopped.get(),
-        method: "block-building pilot search".into(),
-    };
-    let plan = Plan::assemble(problem, placements, &reasons, &[], stats);
-    crate::cog::enforce(problem, plan, &reasons)
+    let mut plan = ctx.finish(&best, iterations);
+    plan.stats.stopped_early = stopped.get();
+    plan
 }
 
 impl<'a> Ctx<'a> {
@@ -493,6 +499,18 @@ impl<'a> Ctx<'a> {
             }
         }
         fresh.extend(merged);
+    }
+
+    fn finish(&self, state: &State, iterations: u64) -> Plan {
+        let placements = self.expand(state);
+        let reasons = self.reasons(state);
+        let stats = SearchStats {
+            iterations,
+            stopped_early: false,
+            method: "block-building pilot search".into(),
+        };
+        let plan = Plan::assemble(self.problem, placements, &reasons, &[], stats);
+        crate::cog::enforce(self.problem, plan, &reasons)
     }
 
     fn expand(&self, state: &State) -> Vec<Placement> {
