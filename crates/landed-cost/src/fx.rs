@@ -79,7 +79,12 @@ pub struct FxTable {
 impl FxTable {
     /// An empty table of rates quoted as units of currency per one `base`.
     pub fn new(base: Currency, source: impl Into<String>) -> Self {
-        FxTable { base, source: source.into(), max_age_days: 10, series: HashMap::new() }
+        FxTable {
+            base,
+            source: source.into(),
+            max_age_days: 10,
+            series: HashMap::new(),
+        }
     }
 
     /// How old the last publication may be before a lookup fails (default 10 days: covers weekends and
@@ -178,9 +183,14 @@ impl FxTable {
         let mut table = FxTable::new(Currency::EUR, "ECB euro foreign exchange reference rates");
         let text = text.strip_prefix('\u{feff}').unwrap_or(text);
         let mut lines = text.lines().enumerate();
-        let (_, header) = lines.next().ok_or_else(|| FxError::BadHeader("the file is empty".into()))?;
+        let (_, header) = lines
+            .next()
+            .ok_or_else(|| FxError::BadHeader("the file is empty".into()))?;
         let headers: Vec<&str> = header.split(',').map(str::trim).collect();
-        if !headers.first().is_some_and(|h| h.eq_ignore_ascii_case("date")) {
+        if !headers
+            .first()
+            .is_some_and(|h| h.eq_ignore_ascii_case("date"))
+        {
             return Err(FxError::BadHeader(format!(
                 "first column is '{}', expected 'Date' (ECB eurofxref-hist layout)",
                 headers.first().unwrap_or(&"")
@@ -189,7 +199,13 @@ impl FxTable {
         let columns: Vec<Option<Currency>> = headers
             .iter()
             .enumerate()
-            .map(|(i, h)| if i == 0 || h.is_empty() { None } else { Currency::parse(h).ok() })
+            .map(|(i, h)| {
+                if i == 0 || h.is_empty() {
+                    None
+                } else {
+                    Currency::parse(h).ok()
+                }
+            })
             .collect();
         if columns.iter().all(Option::is_none) {
             return Err(FxError::BadHeader("no currency columns found".into()));
@@ -207,18 +223,21 @@ impl FxTable {
                 expected: "is not a date: expected YYYY-MM-DD".into(),
             })?;
             for (col, cell) in cells.iter().enumerate().skip(1) {
-                let Some(Some(currency)) = columns.get(col) else { continue };
+                let Some(Some(currency)) = columns.get(col) else {
+                    continue;
+                };
                 if cell.is_empty() || cell.eq_ignore_ascii_case("N/A") {
                     continue;
                 }
-                let rate = Decimal::from_str(cell).ok().filter(|r| *r > Decimal::ZERO).ok_or_else(|| {
-                    FxError::BadCell {
+                let rate = Decimal::from_str(cell)
+                    .ok()
+                    .filter(|r| *r > Decimal::ZERO)
+                    .ok_or_else(|| FxError::BadCell {
                         line: line_no,
                         column: headers[col].to_string(),
                         value: cell.to_string(),
                         expected: "is not a positive rate or N/A".into(),
-                    }
-                })?;
+                    })?;
                 table.insert(date, *currency, rate);
             }
         }
@@ -242,28 +261,46 @@ mod tests {
     fn reads_the_ecb_layout_and_skips_na() {
         let fx = FxTable::from_ecb_csv(ECB).unwrap();
         assert_eq!(fx.len(), 12);
-        let r = fx.rate(Currency::EUR, Currency::USD, date(2026, 6, 4)).unwrap();
+        let r = fx
+            .rate(Currency::EUR, Currency::USD, date(2026, 6, 4))
+            .unwrap();
         assert_eq!(r.rate, dec!(1.14));
         assert_eq!(r.rate_date, date(2026, 6, 4));
-        assert!(fx.rate(Currency::EUR, Currency::parse("BGN").unwrap(), date(2026, 6, 4)).is_err());
+        assert!(
+            fx.rate(
+                Currency::EUR,
+                Currency::parse("BGN").unwrap(),
+                date(2026, 6, 4)
+            )
+            .is_err()
+        );
     }
 
     #[test]
     fn weekend_uses_last_published_day_and_records_it() {
         let fx = FxTable::from_ecb_csv(ECB).unwrap();
         // 2026-06-06 is a Saturday, 06-07 a Sunday: Friday's rate applies.
-        let r = fx.rate(Currency::USD, Currency::EUR, date(2026, 6, 7)).unwrap();
+        let r = fx
+            .rate(Currency::USD, Currency::EUR, date(2026, 6, 7))
+            .unwrap();
         assert_eq!(r.rate_date, date(2026, 6, 5));
         assert_eq!(r.requested_date, date(2026, 6, 7));
         assert_eq!(r.rate, Decimal::ONE / dec!(1.15));
         // 06-02 and 06-03 are missing in the file: the 06-01 rate is used.
-        assert_eq!(fx.rate(Currency::EUR, Currency::GBP, date(2026, 6, 3)).unwrap().rate_date, date(2026, 6, 1));
+        assert_eq!(
+            fx.rate(Currency::EUR, Currency::GBP, date(2026, 6, 3))
+                .unwrap()
+                .rate_date,
+            date(2026, 6, 1)
+        );
     }
 
     #[test]
     fn cross_rates_go_through_the_euro() {
         let fx = FxTable::from_ecb_csv(ECB).unwrap();
-        let r = fx.rate(Currency::CNY, Currency::USD, date(2026, 6, 1)).unwrap();
+        let r = fx
+            .rate(Currency::CNY, Currency::USD, date(2026, 6, 1))
+            .unwrap();
         // 1 CNY = 1.1000 / 8.0000 USD = 0.1375 USD
         assert_eq!(r.rate, dec!(0.1375));
     }
@@ -271,18 +308,37 @@ mod tests {
     #[test]
     fn missing_and_stale_rates_are_errors() {
         let fx = FxTable::from_ecb_csv(ECB).unwrap();
-        let before = fx.rate(Currency::EUR, Currency::USD, date(2026, 5, 31)).unwrap_err();
-        assert!(before.to_string().contains("no USD exchange rate"), "{before}");
-        let stale = fx.rate(Currency::EUR, Currency::USD, date(2026, 7, 1)).unwrap_err();
+        let before = fx
+            .rate(Currency::EUR, Currency::USD, date(2026, 5, 31))
+            .unwrap_err();
+        assert!(
+            before.to_string().contains("no USD exchange rate"),
+            "{before}"
+        );
+        let stale = fx
+            .rate(Currency::EUR, Currency::USD, date(2026, 7, 1))
+            .unwrap_err();
         assert!(stale.to_string().contains("older than 10 days"), "{stale}");
-        assert!(fx.rate(Currency::EUR, Currency::AUD, date(2026, 6, 1)).is_err());
+        assert!(
+            fx.rate(Currency::EUR, Currency::AUD, date(2026, 6, 1))
+                .is_err()
+        );
     }
 
     #[test]
     fn bad_files_name_line_and_column() {
-        assert!(matches!(FxTable::from_ecb_csv(""), Err(FxError::BadHeader(_))));
-        assert!(matches!(FxTable::from_ecb_csv("Day,USD\n"), Err(FxError::BadHeader(_))));
+        assert!(matches!(
+            FxTable::from_ecb_csv(""),
+            Err(FxError::BadHeader(_))
+        ));
+        assert!(matches!(
+            FxTable::from_ecb_csv("Day,USD\n"),
+            Err(FxError::BadHeader(_))
+        ));
         let err = FxTable::from_ecb_csv("Date,USD,\n2026-06-01,abc,\n").unwrap_err();
-        assert_eq!(err.to_string(), "FX file line 2, column 'USD': 'abc' is not a positive rate or N/A");
+        assert_eq!(
+            err.to_string(),
+            "FX file line 2, column 'USD': 'abc' is not a positive rate or N/A"
+        );
     }
 }

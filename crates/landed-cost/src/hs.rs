@@ -15,6 +15,14 @@ impl HsDigits {
         Self::parse_range(text, 2, 10)
     }
 
+    /// The empty prefix: matches every code (written "*" in packs).
+    pub fn any() -> Self {
+        HsDigits {
+            digits: [0; 10],
+            len: 0,
+        }
+    }
+
     /// Parses a full code of 6 to 10 digits; dots and spaces are ignored.
     pub fn parse_code(text: &str) -> Result<Self, String> {
         Self::parse_range(text, 6, 10)
@@ -41,9 +49,14 @@ impl HsDigits {
             }
         }
         if len < min {
-            return Err(format!("'{text}' has {len} digits: expected {min} to {max}"));
+            return Err(format!(
+                "'{text}' has {len} digits: expected {min} to {max}"
+            ));
         }
-        Ok(HsDigits { digits, len: len as u8 })
+        Ok(HsDigits {
+            digits,
+            len: len as u8,
+        })
     }
 
     /// Number of digits.
@@ -63,7 +76,8 @@ impl HsDigits {
 
     /// True when `self` begins with all digits of `prefix`.
     pub fn starts_with(&self, prefix: &HsDigits) -> bool {
-        prefix.len <= self.len && self.digits[..prefix.len as usize] == prefix.digits[..prefix.len as usize]
+        prefix.len <= self.len
+            && self.digits[..prefix.len as usize] == prefix.digits[..prefix.len as usize]
     }
 
     /// The first `n` digits (or all of them when shorter).
@@ -71,12 +85,18 @@ impl HsDigits {
         let len = n.min(self.len as usize);
         let mut digits = [0u8; 10];
         digits[..len].copy_from_slice(&self.digits[..len]);
-        HsDigits { digits, len: len as u8 }
+        HsDigits {
+            digits,
+            len: len as u8,
+        }
     }
 }
 
 impl fmt::Display for HsDigits {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        if self.len == 0 {
+            return f.write_str("*");
+        }
         for d in self.digits() {
             write!(f, "{d}")?;
         }
@@ -106,7 +126,10 @@ struct Node {
 
 impl Node {
     fn new() -> Self {
-        Node { children: [NO_CHILD; 10], items: Vec::new() }
+        Node {
+            children: [NO_CHILD; 10],
+            items: Vec::new(),
+        }
     }
 }
 
@@ -118,7 +141,9 @@ pub struct PrefixIndex {
 
 impl Default for PrefixIndex {
     fn default() -> Self {
-        PrefixIndex { nodes: vec![Node::new()] }
+        PrefixIndex {
+            nodes: vec![Node::new()],
+        }
     }
 }
 
@@ -174,9 +199,16 @@ mod tests {
 
     #[test]
     fn parses_prefixes_with_dots_and_rejects_bad_ones() {
-        assert_eq!(HsDigits::parse_prefix("8517.62").unwrap().to_string(), "851762");
+        assert_eq!(
+            HsDigits::parse_prefix("8517.62").unwrap().to_string(),
+            "851762"
+        );
         assert_eq!(HsDigits::parse_prefix("61").unwrap().len(), 2);
-        assert!(HsDigits::parse_prefix("6").unwrap_err().contains("1 digits"));
+        assert!(
+            HsDigits::parse_prefix("6")
+                .unwrap_err()
+                .contains("1 digits")
+        );
         assert!(HsDigits::parse_prefix("85a7").unwrap_err().contains("'a'"));
         assert!(HsDigits::parse_prefix("12345678901").is_err());
         assert!(HsDigits::parse_code("8517").is_err());
@@ -191,7 +223,8 @@ mod tests {
         index.insert(Some(&HsDigits::parse_prefix("8518").unwrap()), 3);
         index.insert(None, 4);
         let code = HsDigits::parse_code("8517620090").unwrap();
-        let found: Vec<(usize, Vec<u32>)> = index.matches(&code).map(|(l, i)| (l, i.to_vec())).collect();
+        let found: Vec<(usize, Vec<u32>)> =
+            index.matches(&code).map(|(l, i)| (l, i.to_vec())).collect();
         assert_eq!(found, vec![(6, vec![2]), (2, vec![1]), (0, vec![4])]);
     }
 }

@@ -13,7 +13,8 @@ pub mod pack;
 pub mod rate;
 
 pub use engine::{
-    Component, ComponentKind, Collector, Destination, Payer, Quote, QuoteError, QuoteLine, QuoteRequest, quote,
+    Collector, Component, ComponentKind, Destination, Payer, Quote, QuoteError, QuoteLine,
+    QuoteRequest, quote,
 };
 pub use fx::{FxError, FxRate, FxTable};
 pub use hs::HsDigits;

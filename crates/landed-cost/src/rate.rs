@@ -33,7 +33,9 @@ impl MeasureUnit {
         let t = token.trim().trim_end_matches('.').to_ascii_lowercase();
         Some(match t.as_str() {
             "kg" | "kilogram" | "kgs" => MeasureUnit::Kg,
-            "each" | "no" | "item" | "items" | "pc" | "pcs" | "p/st" | "piece" | "unit" => MeasureUnit::Item,
+            "each" | "no" | "item" | "items" | "pc" | "pcs" | "p/st" | "piece" | "unit" => {
+                MeasureUnit::Item
+            }
             "pr" | "pair" | "pairs" | "pa" => MeasureUnit::Pair,
             "doz" | "dozen" => MeasureUnit::Dozen,
             "liter" | "litre" | "l" | "ltr" => MeasureUnit::Litre,
@@ -96,7 +98,12 @@ pub struct DutyRate {
 impl DutyRate {
     /// A pure ad valorem rate.
     pub fn ad_valorem(percent: Decimal) -> Self {
-        DutyRate { ad_valorem: Some(percent), specific: Vec::new(), minimum: None, maximum: None }
+        DutyRate {
+            ad_valorem: Some(percent),
+            specific: Vec::new(),
+            minimum: None,
+            maximum: None,
+        }
     }
 
     /// True when the rate is free (0 % and nothing else).
@@ -108,7 +115,10 @@ impl DutyRate {
 
     /// Every specific part, minimum and maximum, for checks on units and currencies.
     pub fn specific_parts(&self) -> impl Iterator<Item = &SpecificDuty> {
-        self.specific.iter().chain(self.minimum.iter()).chain(self.maximum.iter())
+        self.specific
+            .iter()
+            .chain(self.minimum.iter())
+            .chain(self.maximum.iter())
     }
 }
 
@@ -159,9 +169,18 @@ pub fn parse_duty_rate(text: &str, currency: Currency) -> Result<DutyRate, Strin
     let upper = trimmed.to_ascii_uppercase();
     let min_at = upper.find(" MIN ");
     let max_at = upper.find(" MAX ");
-    let main_end = [min_at, max_at].into_iter().flatten().min().unwrap_or(trimmed.len());
+    let main_end = [min_at, max_at]
+        .into_iter()
+        .flatten()
+        .min()
+        .unwrap_or(trimmed.len());
     let main = &trimmed[..main_end];
-    let mut rate = DutyRate { ad_valorem: None, specific: Vec::new(), minimum: None, maximum: None };
+    let mut rate = DutyRate {
+        ad_valorem: None,
+        specific: Vec::new(),
+        minimum: None,
+        maximum: None,
+    };
     for term in main.split('+') {
         let term = term.trim();
         if term.eq_ignore_ascii_case("free") {
@@ -169,24 +188,31 @@ pub fn parse_duty_rate(text: &str, currency: Currency) -> Result<DutyRate, Strin
             continue;
         }
         if let Some(pct) = term.strip_suffix('%') {
-            let value = parse_number(pct).ok_or_else(|| format!("'{term}' in '{text}': not a percentage"))?;
+            let value = parse_number(pct)
+                .ok_or_else(|| format!("'{term}' in '{text}': not a percentage"))?;
             if rate.ad_valorem.is_some() {
                 return Err(format!("'{text}' has two ad valorem parts"));
             }
             rate.ad_valorem = Some(value);
             continue;
         }
-        rate.specific.push(parse_specific(term, currency).map_err(|e| format!("{e} in '{text}'"))?);
+        rate.specific
+            .push(parse_specific(term, currency).map_err(|e| format!("{e} in '{text}'"))?);
     }
     let bound = |start: Option<usize>| -> Result<Option<SpecificDuty>, String> {
         let Some(start) = start else { return Ok(None) };
         let rest = &trimmed[start + 5..];
-        let end = [upper[start + 5..].find(" MIN "), upper[start + 5..].find(" MAX ")]
-            .into_iter()
-            .flatten()
-            .min()
-            .unwrap_or(rest.len());
-        parse_specific(rest[..end].trim(), currency).map(Some).map_err(|e| format!("{e} in '{text}'"))
+        let end = [
+            upper[start + 5..].find(" MIN "),
+            upper[start + 5..].find(" MAX "),
+        ]
+        .into_iter()
+        .flatten()
+        .min()
+        .unwrap_or(rest.len());
+        parse_specific(rest[..end].trim(), currency)
+            .map(Some)
+            .map_err(|e| format!("{e} in '{text}'"))
     };
     rate.minimum = bound(min_at)?;
     rate.maximum = bound(max_at)?;
@@ -199,26 +225,43 @@ fn parse_number(text: &str) -> Option<Decimal> {
 }
 
 fn parse_specific(term: &str, default_currency: Currency) -> Result<SpecificDuty, String> {
-    let (amount_part, unit_part) =
-        term.split_once('/').ok_or_else(|| format!("'{term}': expected a percentage or an amount per unit"))?;
+    // The US tariff writes per-piece rates as "1.7¢ each".
+    let (amount_part, unit_part) = match term
+        .strip_suffix(" each")
+        .or_else(|| term.strip_suffix("each"))
+    {
+        Some(amount) => (amount, "each"),
+        None => term
+            .split_once('/')
+            .ok_or_else(|| format!("'{term}': expected a percentage or an amount per unit"))?,
+    };
     let amount_part = amount_part.trim();
     let (amount, currency) = if let Some(cents) = amount_part.strip_suffix('¢') {
         let cents = parse_number(cents).ok_or_else(|| format!("'{term}': bad amount in cents"))?;
         (cents / Decimal::ONE_HUNDRED, default_currency)
     } else if let Some(dollars) = amount_part.strip_prefix('$') {
-        (parse_number(dollars).ok_or_else(|| format!("'{term}': bad dollar amount"))?, default_currency)
+        (
+            parse_number(dollars).ok_or_else(|| format!("'{term}': bad dollar amount"))?,
+            default_currency,
+        )
     } else {
-        let (num, code) = amount_part
-            .rsplit_once(' ')
-            .ok_or_else(|| format!("'{term}': expected an amount with a currency, e.g. '77.00 GBP/100kg'"))?;
+        let (num, code) = amount_part.rsplit_once(' ').ok_or_else(|| {
+            format!("'{term}': expected an amount with a currency, e.g. '77.00 GBP/100kg'")
+        })?;
         let currency = Currency::parse(code).map_err(|e| format!("'{term}': {e}"))?;
-        (parse_number(num).ok_or_else(|| format!("'{term}': bad amount '{num}'"))?, currency)
+        (
+            parse_number(num).ok_or_else(|| format!("'{term}': bad amount '{num}'"))?,
+            currency,
+        )
     };
     let unit_part = unit_part.trim();
     // An optional leading quantity: "100 kg", "100kg".
-    let digits_end = unit_part.find(|c: char| !(c.is_ascii_digit() || c == '.')).unwrap_or(unit_part.len());
+    let digits_end = unit_part
+        .find(|c: char| !(c.is_ascii_digit() || c == '.'))
+        .unwrap_or(unit_part.len());
     let (per_quantity, unit_text) = if digits_end > 0 {
-        let q = parse_number(&unit_part[..digits_end]).ok_or_else(|| format!("'{term}': bad quantity"))?;
+        let q = parse_number(&unit_part[..digits_end])
+            .ok_or_else(|| format!("'{term}': bad quantity"))?;
         (q, unit_part[digits_end..].trim())
     } else {
         (Decimal::ONE, unit_part)
@@ -229,7 +272,12 @@ fn parse_specific(term: &str, default_currency: Currency) -> Result<SpecificDuty
     let unit = MeasureUnit::parse(unit_text).ok_or_else(|| {
         format!("'{term}': unknown unit '{unit_text}' (known: kg, each/item/p/st, pr./pair, doz., liter, m2)")
     })?;
-    Ok(SpecificDuty { amount, currency, unit, per_quantity })
+    Ok(SpecificDuty {
+        amount,
+        currency,
+        unit,
+        per_quantity,
+    })
 }
 
 #[cfg(test)]
@@ -257,6 +305,9 @@ mod tests {
         assert_eq!(doz.specific[0].unit, MeasureUnit::Dozen);
         assert_eq!(parse("37.5¢/liter").specific[0].unit, MeasureUnit::Litre);
         assert_eq!(parse("90¢/pr. + 20%").specific[0].unit, MeasureUnit::Pair);
+        let each = parse("1.7¢ each + 4.3%");
+        assert_eq!(each.specific[0].unit, MeasureUnit::Item);
+        assert_eq!(each.specific[0].amount, dec!(0.017));
     }
 
     #[test]
@@ -275,9 +326,17 @@ mod tests {
 
     #[test]
     fn rejects_unknown_forms_with_the_offending_text() {
-        let err = parse_duty_rate("The duty provided in the applicable subheading + 25%", Currency::USD).unwrap_err();
+        let err = parse_duty_rate(
+            "The duty provided in the applicable subheading + 25%",
+            Currency::USD,
+        )
+        .unwrap_err();
         assert!(err.contains("applicable subheading"), "{err}");
-        assert!(parse_duty_rate("5¢/furlong", Currency::USD).unwrap_err().contains("furlong"));
+        assert!(
+            parse_duty_rate("5¢/furlong", Currency::USD)
+                .unwrap_err()
+                .contains("furlong")
+        );
         assert!(parse_duty_rate("", Currency::USD).is_err());
         assert!(parse_duty_rate("1% + 2%", Currency::USD).is_err());
     }

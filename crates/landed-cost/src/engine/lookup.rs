@@ -12,7 +12,10 @@ use tradelane_domain::Country;
 
 /// Picks one rule among the applicable rules found at the same prefix depth: an origin-specific rule beats a
 /// general one; two equally specific rules are an ambiguity.
-fn pick<'a>(candidates: impl Iterator<Item = &'a Arc<DutyRule>>, context: impl Fn() -> String) -> Result<Option<&'a Arc<DutyRule>>, QuoteError> {
+fn pick<'a>(
+    candidates: impl Iterator<Item = &'a Arc<DutyRule>>,
+    context: impl Fn() -> String,
+) -> Result<Option<&'a Arc<DutyRule>>, QuoteError> {
     let mut best: Option<&Arc<DutyRule>> = None;
     let mut tie: Option<&Arc<DutyRule>> = None;
     for rule in candidates {
@@ -30,7 +33,10 @@ fn pick<'a>(candidates: impl Iterator<Item = &'a Arc<DutyRule>>, context: impl F
         }
     }
     if let (Some(b), Some(t)) = (best, tie) {
-        return Err(QuoteError::AmbiguousRules { context: context(), rule_ids: vec![b.meta.id.clone(), t.meta.id.clone()] });
+        return Err(QuoteError::AmbiguousRules {
+            context: context(),
+            rule_ids: vec![b.meta.id.clone(), t.meta.id.clone()],
+        });
     }
     Ok(best)
 }
@@ -43,10 +49,15 @@ pub fn find_base_duty<'a>(
     origin: Country,
     date: Date,
 ) -> Result<Option<&'a Arc<DutyRule>>, QuoteError> {
-    let Some(trie) = pack.index.base_duty.get(territory) else { return Ok(None) };
+    let Some(trie) = pack.index.base_duty.get(territory) else {
+        return Ok(None);
+    };
     for (_, items) in trie.matches(code) {
         let found = pick(
-            items.iter().map(|&i| &pack.duties[i as usize]).filter(|r| r.applies(code, origin, date)),
+            items
+                .iter()
+                .map(|&i| &pack.duties[i as usize])
+                .filter(|r| r.applies(code, origin, date)),
             || format!("duty for {code}"),
         )?;
         if found.is_some() {
@@ -67,7 +78,11 @@ pub fn find_base_duty_linear<'a>(
     let mut best_len = 0usize;
     let mut at_best: Vec<&Arc<DutyRule>> = Vec::new();
     for rule in &pack.duties {
-        if rule.layer.is_some() || rule.territory != territory || !code.starts_with(&rule.prefix) || !rule.applies(code, origin, date) {
+        if rule.layer.is_some()
+            || rule.territory != territory
+            || !code.starts_with(&rule.prefix)
+            || !rule.applies(code, origin, date)
+        {
             continue;
         }
         let len = rule.prefix.len();
@@ -91,16 +106,20 @@ pub(crate) fn find_additional<'a>(
     date: Date,
     out: &mut Vec<&'a Arc<DutyRule>>,
 ) -> Result<(), QuoteError> {
-    let Some(trie) = pack.index.additional_duty.get(territory) else { return Ok(()) };
+    let Some(trie) = pack.index.additional_duty.get(territory) else {
+        return Ok(());
+    };
     for (_, items) in trie.matches(code) {
         // Rules at this depth, per layer not yet filled.
         let mut layers: Vec<&str> = Vec::new();
         for &i in items {
             let r = &pack.duties[i as usize];
-            if let Some(layer) = r.layer.as_deref() {
-                if r.applies(code, origin, date) && !layers.contains(&layer) && !out.iter().any(|o| o.layer.as_deref() == Some(layer)) {
-                    layers.push(layer);
-                }
+            if let Some(layer) = r.layer.as_deref()
+                && r.applies(code, origin, date)
+                && !layers.contains(&layer)
+                && !out.iter().any(|o| o.layer.as_deref() == Some(layer))
+            {
+                layers.push(layer);
             }
         }
         for layer in layers {

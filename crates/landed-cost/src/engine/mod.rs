@@ -34,7 +34,13 @@ pub(crate) struct FxCache<'a> {
 
 impl<'a> FxCache<'a> {
     fn new(table: &'a FxTable, date: Date, to: Currency) -> Self {
-        FxCache { table, date, to, rates: Vec::new(), used: Vec::new() }
+        FxCache {
+            table,
+            date,
+            to,
+            rates: Vec::new(),
+            used: Vec::new(),
+        }
     }
 
     /// Units of the destination currency per one `from`.
@@ -80,7 +86,10 @@ impl Ctx<'_> {
         Money::new(value, self.currency)
     }
     pub fn has_registration(&self, name: &str) -> bool {
-        self.req.registrations.iter().any(|r| r.trim().eq_ignore_ascii_case(name))
+        self.req
+            .registrations
+            .iter()
+            .any(|r| r.trim().eq_ignore_ascii_case(name))
     }
     pub fn sale_collector(&self) -> Collector {
         match self.req.channel {
@@ -112,13 +121,21 @@ pub fn quote(pack: &RulePack, fx: &FxTable, req: &QuoteRequest) -> Result<Quote,
         if sub.country() != country {
             return Err(QuoteError::InvalidLine {
                 line: 0,
-                message: format!("subdivision {} is not in destination {}", sub.code(), country.code()),
+                message: format!(
+                    "subdivision {} is not in destination {}",
+                    sub.code(),
+                    country.code()
+                ),
             });
         }
     } else if market.subdivision_required {
         return Err(QuoteError::SubdivisionRequired {
             country: country.code().into(),
-            example: if country.code() == "CA" { "CA-ON" } else { "US-CA" },
+            example: if country.code() == "CA" {
+                "CA-ON"
+            } else {
+                "US-CA"
+            },
         });
     }
     let currency = market.currency;
@@ -129,7 +146,11 @@ pub fn quote(pack: &RulePack, fx: &FxTable, req: &QuoteRequest) -> Result<Quote,
         currency,
         rounding: market.rounding,
         minor: currency.minor_units(),
-        importer_pays: if req.incoterm.seller_pays_import_duties_and_taxes() { Payer::Seller } else { Payer::Buyer },
+        importer_pays: if req.incoterm.seller_pays_import_duties_and_taxes() {
+            Payer::Seller
+        } else {
+            Payer::Buyer
+        },
     };
     let mut fx = FxCache::new(fx, req.date, currency);
     let mut notes = Vec::new();
@@ -139,13 +160,22 @@ pub fn quote(pack: &RulePack, fx: &FxTable, req: &QuoteRequest) -> Result<Quote,
     let mut total_value = Decimal::ZERO;
     for (i, line) in req.lines.iter().enumerate() {
         if line.quantity <= Decimal::ZERO {
-            return Err(QuoteError::InvalidLine { line: i + 1, message: format!("quantity {} must be positive", line.quantity) });
+            return Err(QuoteError::InvalidLine {
+                line: i + 1,
+                message: format!("quantity {} must be positive", line.quantity),
+            });
         }
         if line.value.is_negative() || line.net_weight_kg.is_sign_negative() {
-            return Err(QuoteError::InvalidLine { line: i + 1, message: "value and weight must not be negative".into() });
+            return Err(QuoteError::InvalidLine {
+                line: i + 1,
+                message: "value and weight must not be negative".into(),
+            });
         }
-        let code = HsDigits::parse_code(line.hs_code.as_str())
-            .map_err(|e| QuoteError::InvalidLine { line: i + 1, message: e })?;
+        let code =
+            HsDigits::parse_code(line.hs_code.as_str()).map_err(|e| QuoteError::InvalidLine {
+                line: i + 1,
+                message: e,
+            })?;
         let value = ctx.round(fx.convert(line.value.amount(), line.value.currency())?);
         total_value += value;
         work.push(Work {
@@ -161,7 +191,10 @@ pub fn quote(pack: &RulePack, fx: &FxTable, req: &QuoteRequest) -> Result<Quote,
     let mut freight_insurance = Decimal::ZERO;
     for m in [req.freight, req.insurance].into_iter().flatten() {
         if m.is_negative() {
-            return Err(QuoteError::InvalidLine { line: 0, message: "freight and insurance must not be negative".into() });
+            return Err(QuoteError::InvalidLine {
+                line: 0,
+                message: "freight and insurance must not be negative".into(),
+            });
         }
         freight_insurance += fx.convert(m.amount(), m.currency())?;
     }
@@ -199,7 +232,8 @@ pub fn quote(pack: &RulePack, fx: &FxTable, req: &QuoteRequest) -> Result<Quote,
         });
     }
     let totals = totals(&ctx, &lines, &shipment, total_value, freight_insurance);
-    let (totals_seller, seller_rate) = convert_totals(&ctx, fx.table, &totals, req.seller_currency)?;
+    let (totals_seller, seller_rate) =
+        convert_totals(&ctx, fx.table, &totals, req.seller_currency)?;
     let mut fx_rates = fx.used;
     if let Some(rate) = seller_rate {
         fx_rates.push(rate);
@@ -223,11 +257,19 @@ pub fn quote(pack: &RulePack, fx: &FxTable, req: &QuoteRequest) -> Result<Quote,
     })
 }
 
-fn market_for<'a>(pack: &'a RulePack, country: tradelane_domain::Country, date: Date) -> Result<&'a Arc<Market>, QuoteError> {
+fn market_for(
+    pack: &RulePack,
+    country: tradelane_domain::Country,
+    date: Date,
+) -> Result<&Arc<Market>, QuoteError> {
     pack.index
         .markets
         .get(&country)
-        .and_then(|ids| ids.iter().map(|&i| &pack.markets[i as usize]).find(|m| m.meta.in_force(date)))
+        .and_then(|ids| {
+            ids.iter()
+                .map(|&i| &pack.markets[i as usize])
+                .find(|m| m.meta.in_force(date))
+        })
         .ok_or_else(|| QuoteError::DestinationNotCovered {
             pack_id: pack.meta.pack_id.clone(),
             pack_version: pack.meta.pack_version.clone(),
@@ -255,9 +297,19 @@ fn apportion(ctx: &Ctx<'_>, work: &mut [Work], amount: Decimal, total_value: Dec
     }
 }
 
-fn totals(ctx: &Ctx<'_>, lines: &[LineQuote], shipment: &[Component], goods: Decimal, freight_insurance: Decimal) -> Totals {
+fn totals(
+    ctx: &Ctx<'_>,
+    lines: &[LineQuote],
+    shipment: &[Component],
+    goods: Decimal,
+    freight_insurance: Decimal,
+) -> Totals {
     let mut t = [Decimal::ZERO; 7]; // duties, taxes, fees, border, sale, seller, buyer
-    for c in lines.iter().flat_map(|l| l.components.iter()).chain(shipment.iter()) {
+    for c in lines
+        .iter()
+        .flat_map(|l| l.components.iter())
+        .chain(shipment.iter())
+    {
         let a = c.amount.amount();
         if c.kind.is_duty() {
             t[0] += a;
@@ -293,7 +345,12 @@ fn totals(ctx: &Ctx<'_>, lines: &[LineQuote], shipment: &[Component], goods: Dec
     }
 }
 
-fn convert_totals(ctx: &Ctx<'_>, fx: &FxTable, t: &Totals, to: Currency) -> Result<(Totals, Option<FxRate>), QuoteError> {
+fn convert_totals(
+    ctx: &Ctx<'_>,
+    fx: &FxTable,
+    t: &Totals,
+    to: Currency,
+) -> Result<(Totals, Option<FxRate>), QuoteError> {
     if to == ctx.currency {
         return Ok((t.clone(), None));
     }

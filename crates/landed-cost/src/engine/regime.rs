@@ -38,11 +38,20 @@ impl Regimes {
 }
 
 fn compare(value: Decimal, threshold: Decimal, inclusive: bool) -> bool {
-    if inclusive { value <= threshold } else { value < threshold }
+    if inclusive {
+        value <= threshold
+    } else {
+        value < threshold
+    }
 }
 
 /// True when the regime applies to this line (HS exclusions, per-item value limits).
-fn applies_to_line(rule: &LowValueRule, w: &Work, line: &QuoteLine, threshold: Option<Decimal>) -> bool {
+fn applies_to_line(
+    rule: &LowValueRule,
+    w: &Work,
+    line: &QuoteLine,
+    threshold: Option<Decimal>,
+) -> bool {
     if rule.exclude_hs.iter().any(|x| w.code.starts_with(x)) {
         return false;
     }
@@ -52,7 +61,11 @@ fn applies_to_line(rule: &LowValueRule, w: &Work, line: &QuoteLine, threshold: O
     }
 }
 
-pub(crate) fn choose(ctx: &Ctx<'_>, fx: &mut FxCache<'_>, work: &[Work]) -> Result<Regimes, QuoteError> {
+pub(crate) fn choose(
+    ctx: &Ctx<'_>,
+    fx: &mut FxCache<'_>,
+    work: &[Work],
+) -> Result<Regimes, QuoteError> {
     let req = ctx.req;
     let territory = ctx.market.customs_territory.as_str();
     let country = ctx.req.destination.country.code();
@@ -61,7 +74,9 @@ pub(crate) fn choose(ctx: &Ctx<'_>, fx: &mut FxCache<'_>, work: &[Work]) -> Resu
         if scope == country && territory == country && !candidates.is_empty() {
             break;
         }
-        let Some(ids) = ctx.pack.index.low_value.get(scope) else { continue };
+        let Some(ids) = ctx.pack.index.low_value.get(scope) else {
+            continue;
+        };
         for &i in ids {
             let r = &ctx.pack.low_value[i as usize];
             if candidates.iter().any(|c| Arc::ptr_eq(c, r)) {
@@ -78,13 +93,17 @@ pub(crate) fn choose(ctx: &Ctx<'_>, fx: &mut FxCache<'_>, work: &[Work]) -> Resu
         if !r.meta.in_force(req.date)
             || (!r.modes.is_empty() && !r.modes.contains(&req.mode))
             || (!r.origins.is_empty() && !req.lines.iter().all(|l| r.origins.contains(&l.origin)))
-            || req.lines.iter().any(|l| r.exclude_origins.contains(&l.origin))
+            || req
+                .lines
+                .iter()
+                .any(|l| r.exclude_origins.contains(&l.origin))
             || (r.requires_marketplace && req.channel != SalesChannel::Marketplace)
         {
             continue;
         }
         if let Some(reg) = &r.requires_registration {
-            let by_marketplace = r.marketplace_qualifies && req.channel == SalesChannel::Marketplace;
+            let by_marketplace =
+                r.marketplace_qualifies && req.channel == SalesChannel::Marketplace;
             if !by_marketplace && !ctx.has_registration(reg) {
                 continue;
             }
@@ -94,7 +113,10 @@ pub(crate) fn choose(ctx: &Ctx<'_>, fx: &mut FxCache<'_>, work: &[Work]) -> Resu
             let ok = match r.basis {
                 ValueBasis::IntrinsicConsignment => compare(intrinsic, t, r.inclusive),
                 ValueBasis::CustomsValueConsignment => compare(customs, t, r.inclusive),
-                ValueBasis::IntrinsicItem => work.iter().zip(&req.lines).any(|(w, l)| compare(w.value / l.quantity, t, r.inclusive)),
+                ValueBasis::IntrinsicItem => work
+                    .iter()
+                    .zip(&req.lines)
+                    .any(|(w, l)| compare(w.value / l.quantity, t, r.inclusive)),
                 ValueBasis::TaxAmount | ValueBasis::DutyAndTaxAmount => {
                     let (duty, tax) = match normal {
                         Some(n) => n,
@@ -104,7 +126,11 @@ pub(crate) fn choose(ctx: &Ctx<'_>, fx: &mut FxCache<'_>, work: &[Work]) -> Resu
                             n
                         }
                     };
-                    let amount = if r.basis == ValueBasis::TaxAmount { tax } else { duty + tax };
+                    let amount = if r.basis == ValueBasis::TaxAmount {
+                        tax
+                    } else {
+                        duty + tax
+                    };
                     compare(amount, t, r.inclusive)
                 }
             };
@@ -114,7 +140,9 @@ pub(crate) fn choose(ctx: &Ctx<'_>, fx: &mut FxCache<'_>, work: &[Work]) -> Resu
         }
         qualified.push(r);
     }
-    let best = |affects: &dyn Fn(&LowValueRule) -> bool, what: &str| -> Result<Option<Arc<LowValueRule>>, QuoteError> {
+    let best = |affects: &dyn Fn(&LowValueRule) -> bool,
+                what: &str|
+     -> Result<Option<Arc<LowValueRule>>, QuoteError> {
         let mut top: Vec<&Arc<LowValueRule>> = Vec::new();
         for r in qualified.iter().copied().filter(|r| affects(r)) {
             match top.first() {
@@ -138,7 +166,11 @@ pub(crate) fn choose(ctx: &Ctx<'_>, fx: &mut FxCache<'_>, work: &[Work]) -> Resu
 }
 
 /// Duty and border tax the consignment would owe with no regime (for regimes keyed on an amount of tax).
-fn normal_amounts(ctx: &Ctx<'_>, fx: &mut FxCache<'_>, work: &[Work]) -> Result<(Decimal, Decimal), QuoteError> {
+fn normal_amounts(
+    ctx: &Ctx<'_>,
+    fx: &mut FxCache<'_>,
+    work: &[Work],
+) -> Result<(Decimal, Decimal), QuoteError> {
     let mut duty_total = Decimal::ZERO;
     let mut tax_total = Decimal::ZERO;
     let mut scratch = Vec::new();
@@ -167,13 +199,16 @@ fn tariff(
 ) -> Result<Decimal, QuoteError> {
     let territory = ctx.market.customs_territory.as_str();
     let date = ctx.req.date;
-    let rule = find_base_duty(ctx.pack, territory, &w.code, line.origin, date)?.ok_or_else(|| QuoteError::UnknownHsCode {
-        line: i + 1,
-        hs_code: w.code.to_string(),
-        territory: territory.to_string(),
-        origin: line.origin.code().to_string(),
-        date,
-    })?;
+    let rule =
+        find_base_duty(ctx.pack, territory, &w.code, line.origin, date)?.ok_or_else(|| {
+            QuoteError::UnknownHsCode {
+                line: i + 1,
+                hs_code: w.code.to_string(),
+                territory: territory.to_string(),
+                origin: line.origin.code().to_string(),
+                date,
+            }
+        })?;
     let (amount, clamp) = duty_amount(rule, line, i + 1, w.customs_value, fx)?;
     let amount = ctx.round(amount);
     let mut total = amount;
@@ -207,7 +242,12 @@ fn tariff(
     Ok(total)
 }
 
-pub(crate) fn apply_duties(ctx: &Ctx<'_>, fx: &mut FxCache<'_>, work: &mut [Work], regimes: &Regimes) -> Result<(), QuoteError> {
+pub(crate) fn apply_duties(
+    ctx: &Ctx<'_>,
+    fx: &mut FxCache<'_>,
+    work: &mut [Work],
+    regimes: &Regimes,
+) -> Result<(), QuoteError> {
     let regime = regimes.duty.as_ref();
     let threshold = match regime.and_then(|r| r.threshold) {
         Some((a, c)) => Some(fx.convert(a, c)?),
@@ -216,15 +256,27 @@ pub(crate) fn apply_duties(ctx: &Ctx<'_>, fx: &mut FxCache<'_>, work: &mut [Work
     let mut categories_seen: HashMap<HsDigits, ()> = HashMap::new();
     // Deductions (Brazil) are shared across the lines the regime covers, in proportion to customs value.
     let mut deduction_left = match regime.map(|r| &r.duty) {
-        Some(DutyTreatment::AdValorem { deduction: Some((a, c)), .. }) => Some(ctx.round(fx.convert(*a, *c)?)),
+        Some(DutyTreatment::AdValorem {
+            deduction: Some((a, c)),
+            ..
+        }) => Some(ctx.round(fx.convert(*a, *c)?)),
         _ => None,
     };
     let covered_value: Decimal = match regime {
-        Some(r) => work.iter().zip(&ctx.req.lines).filter(|(w, l)| applies_to_line(r, w, l, threshold)).map(|(w, _)| w.customs_value).sum(),
+        Some(r) => work
+            .iter()
+            .zip(&ctx.req.lines)
+            .filter(|(w, l)| applies_to_line(r, w, l, threshold))
+            .map(|(w, _)| w.customs_value)
+            .sum(),
         None => Decimal::ZERO,
     };
     let covered_count = match regime {
-        Some(r) => work.iter().zip(&ctx.req.lines).filter(|(w, l)| applies_to_line(r, w, l, threshold)).count(),
+        Some(r) => work
+            .iter()
+            .zip(&ctx.req.lines)
+            .filter(|(w, l)| applies_to_line(r, w, l, threshold))
+            .count(),
         None => 0,
     };
     let mut covered_seen = 0usize;
@@ -234,7 +286,9 @@ pub(crate) fn apply_duties(ctx: &Ctx<'_>, fx: &mut FxCache<'_>, work: &mut [Work
         let base = Some(ctx.money(w.customs_value));
         let collected_by = Collector::Border;
         let duty_total = match active.map(|r| (r, &r.duty)) {
-            None | Some((_, DutyTreatment::Unchanged)) => tariff(ctx, fx, w, line, i, &mut comps, None)?,
+            None | Some((_, DutyTreatment::Unchanged)) => {
+                tariff(ctx, fx, w, line, i, &mut comps, None)?
+            }
             Some((r, DutyTreatment::Normal)) => tariff(ctx, fx, w, line, i, &mut comps, Some(r))?,
             Some((r, DutyTreatment::Exempt)) => {
                 comps.push(Component {
@@ -249,7 +303,14 @@ pub(crate) fn apply_duties(ctx: &Ctx<'_>, fx: &mut FxCache<'_>, work: &mut [Work
                 });
                 Decimal::ZERO
             }
-            Some((r, DutyTreatment::FlatPerCategory { amount, currency, digits })) => {
+            Some((
+                r,
+                DutyTreatment::FlatPerCategory {
+                    amount,
+                    currency,
+                    digits,
+                },
+            )) => {
                 let category = w.code.truncated(*digits as usize);
                 if categories_seen.insert(category, ()).is_none() {
                     let value = ctx.round(fx.convert(*amount, *currency)?);
@@ -261,7 +322,10 @@ pub(crate) fn apply_duties(ctx: &Ctx<'_>, fx: &mut FxCache<'_>, work: &mut [Work
                         regime: Some(Arc::clone(r)),
                         collected_by,
                         paid_by: ctx.importer_pays,
-                        detail: Detail::FlatPerCategory { category: category.to_string(), per_category: Money::new(*amount, *currency) },
+                        detail: Detail::FlatPerCategory {
+                            category: category.to_string(),
+                            per_category: Money::new(*amount, *currency),
+                        },
                     });
                     value
                 } else {
@@ -276,7 +340,8 @@ pub(crate) fn apply_duties(ctx: &Ctx<'_>, fx: &mut FxCache<'_>, work: &mut [Work
                         let share = if covered_seen == covered_count || covered_value.is_zero() {
                             *left
                         } else {
-                            ctx.round(*left * w.customs_value / covered_value).min(*left)
+                            ctx.round(*left * w.customs_value / covered_value)
+                                .min(*left)
                         };
                         *left -= share;
                         Some(share.min(gross))
@@ -292,7 +357,10 @@ pub(crate) fn apply_duties(ctx: &Ctx<'_>, fx: &mut FxCache<'_>, work: &mut [Work
                     regime: Some(Arc::clone(r)),
                     collected_by,
                     paid_by: ctx.importer_pays,
-                    detail: Detail::RegimeRate { rate: *rate, deduction: deduction.map(|d| ctx.money(d)) },
+                    detail: Detail::RegimeRate {
+                        rate: *rate,
+                        deduction: deduction.map(|d| ctx.money(d)),
+                    },
                 });
                 net
             }
@@ -321,7 +389,9 @@ pub(crate) fn apply_duties(ctx: &Ctx<'_>, fx: &mut FxCache<'_>, work: &mut [Work
 /// rate; subdivision rules before country rules; then taxes replaced by another selected tax are dropped.
 pub(crate) fn select_taxes(ctx: &Ctx<'_>, code: &HsDigits, line: &QuoteLine) -> Vec<Arc<TaxRule>> {
     let mut chosen: Vec<Arc<TaxRule>> = Vec::new();
-    let Some(index) = ctx.pack.index.taxes.get(&ctx.req.destination.country) else { return chosen };
+    let Some(index) = ctx.pack.index.taxes.get(&ctx.req.destination.country) else {
+        return chosen;
+    };
     let date = ctx.req.date;
     let sub = ctx.req.destination.subdivision;
     let ok = |r: &TaxRule| r.meta.in_force(date) && r.subdivision.is_none_or(|s| Some(s) == sub);
@@ -344,13 +414,19 @@ pub(crate) fn select_taxes(ctx: &Ctx<'_>, code: &HsDigits, line: &QuoteLine) -> 
         for pass_sub in [true, false] {
             for &i in items {
                 let r = &ctx.pack.taxes[i as usize];
-                if r.subdivision.is_some() == pass_sub && ok(r) && !chosen.iter().any(|c| c.tax == r.tax) {
+                if r.subdivision.is_some() == pass_sub
+                    && ok(r)
+                    && !chosen.iter().any(|c| c.tax == r.tax)
+                {
                     chosen.push(Arc::clone(r));
                 }
             }
         }
     }
-    let replaced: Vec<String> = chosen.iter().flat_map(|c| c.replaces.iter().cloned()).collect();
+    let replaced: Vec<String> = chosen
+        .iter()
+        .flat_map(|c| c.replaces.iter().cloned())
+        .collect();
     chosen.retain(|c| !replaced.contains(&c.tax));
     chosen
 }
@@ -376,16 +452,26 @@ fn tax_amount(ctx: &Ctx<'_>, rule: &TaxRule, w: &Work, duty_total: Decimal) -> (
     (base, ctx.round(base * rate))
 }
 
-pub(crate) fn apply_taxes(ctx: &Ctx<'_>, work: &mut [Work], regimes: &Regimes, notes: &mut Vec<String>) -> Result<(), QuoteError> {
+pub(crate) fn apply_taxes(
+    ctx: &Ctx<'_>,
+    work: &mut [Work],
+    regimes: &Regimes,
+    notes: &mut Vec<String>,
+) -> Result<(), QuoteError> {
     let regime = regimes.tax.as_ref();
-    let global = regimes.duty.as_ref().filter(|r| matches!(r.duty, DutyTreatment::Global { .. }));
+    let global = regimes
+        .duty
+        .as_ref()
+        .filter(|r| matches!(r.duty, DutyTreatment::Global { .. }));
     let mut noted_sales_tax = false;
     for (w, line) in work.iter_mut().zip(&ctx.req.lines) {
         let active = regime.filter(|r| applies_to_line(r, w, line, None));
         let global_active = global.is_some_and(|r| applies_to_line(r, w, line, None));
         for rule in select_taxes(ctx, &w.code, line) {
             if rule.collection == TaxCollection::Sale {
-                let registered = rule.subdivision.is_some_and(|s| ctx.has_registration(s.code()));
+                let registered = rule
+                    .subdivision
+                    .is_some_and(|s| ctx.has_registration(s.code()));
                 if ctx.req.channel != SalesChannel::Marketplace && !registered {
                     if !noted_sales_tax {
                         notes.push(format!(
@@ -409,7 +495,10 @@ pub(crate) fn apply_taxes(ctx: &Ctx<'_>, work: &mut [Work], regimes: &Regimes, n
                     regime: None,
                     collected_by: ctx.sale_collector(),
                     paid_by: Payer::Buyer,
-                    detail: Detail::Tax { rate, inclusive: false },
+                    detail: Detail::Tax {
+                        rate,
+                        inclusive: false,
+                    },
                 });
                 continue;
             }
@@ -419,10 +508,31 @@ pub(crate) fn apply_taxes(ctx: &Ctx<'_>, work: &mut [Work], regimes: &Regimes, n
             let (base, amount) = tax_amount(ctx, &rule, w, w.duty_total);
             let rate = rule.rate;
             let (amount, collected_by, paid_by, detail) = match active.map(|r| r.tax) {
-                Some(TaxTreatment::Exempt) => (Decimal::ZERO, Collector::Border, ctx.importer_pays, Detail::TaxExempt),
-                Some(TaxTreatment::AtSale) => (amount, ctx.sale_collector(), Payer::Buyer, Detail::Tax { rate, inclusive: rule.inclusive_base }),
+                Some(TaxTreatment::Exempt) => (
+                    Decimal::ZERO,
+                    Collector::Border,
+                    ctx.importer_pays,
+                    Detail::TaxExempt,
+                ),
+                Some(TaxTreatment::AtSale) => (
+                    amount,
+                    ctx.sale_collector(),
+                    Payer::Buyer,
+                    Detail::Tax {
+                        rate,
+                        inclusive: rule.inclusive_base,
+                    },
+                ),
                 Some(TaxTreatment::Included) => continue,
-                _ => (amount, Collector::Border, ctx.importer_pays, Detail::Tax { rate, inclusive: rule.inclusive_base }),
+                _ => (
+                    amount,
+                    Collector::Border,
+                    ctx.importer_pays,
+                    Detail::Tax {
+                        rate,
+                        inclusive: rule.inclusive_base,
+                    },
+                ),
             };
             w.components.push(Component {
                 kind: ComponentKind::ImportTax,

@@ -1,7 +1,9 @@
 //! Request, result and error types of the engine.
 
 use crate::fx::{FxError, FxRate};
-use crate::pack::{DutyRule, FeeRule, LowValueRule, RuleMeta, SalesChannel, TaxRule, TransportMode, Valuation};
+use crate::pack::{
+    DutyRule, FeeRule, LowValueRule, RuleMeta, SalesChannel, TaxRule, TransportMode, Valuation,
+};
 use jiff::civil::Date;
 use rust_decimal::Decimal;
 use serde::ser::SerializeStruct;
@@ -91,12 +93,18 @@ pub enum ComponentKind {
 impl ComponentKind {
     /// True for duties (all kinds).
     pub fn is_duty(self) -> bool {
-        matches!(self, ComponentKind::Duty | ComponentKind::AdditionalDuty | ComponentKind::FlatDuty)
+        matches!(
+            self,
+            ComponentKind::Duty | ComponentKind::AdditionalDuty | ComponentKind::FlatDuty
+        )
     }
 
     /// True for taxes (including the global rate).
     pub fn is_tax(self) -> bool {
-        matches!(self, ComponentKind::ImportTax | ComponentKind::SalesTax | ComponentKind::GlobalTax)
+        matches!(
+            self,
+            ComponentKind::ImportTax | ComponentKind::SalesTax | ComponentKind::GlobalTax
+        )
     }
 }
 
@@ -260,7 +268,7 @@ impl Component {
 
 impl Serialize for Component {
     fn serialize<S: Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
-        let mut s = serializer.serialize_struct("Component", 13)?;
+        let mut s = serializer.serialize_struct("Component", 16)?;
         s.serialize_field("kind", &self.kind)?;
         s.serialize_field("label", self.label())?;
         s.serialize_field("amount", &self.amount)?;
@@ -270,11 +278,17 @@ impl Serialize for Component {
         s.serialize_field("effective_from", &self.effective_from())?;
         s.serialize_field("effective_to", &self.effective_to())?;
         s.serialize_field("uncertain", &self.uncertain())?;
-        s.serialize_field("regime_id", &self.regime.as_ref().map(|r| r.meta.id.as_str()))?;
+        s.serialize_field(
+            "regime_id",
+            &self.regime.as_ref().map(|r| r.meta.id.as_str()),
+        )?;
         s.serialize_field("collected_by", &self.collected_by)?;
         s.serialize_field("paid_by", &self.paid_by)?;
         s.serialize_field("explanation_en", &self.explanation_en())?;
         s.serialize_field("explanation_zh", &self.explanation_zh())?;
+        let meta = self.rule.meta();
+        s.serialize_field("note_en", &meta.note_en)?;
+        s.serialize_field("note_zh", &meta.note_zh)?;
         s.end()
     }
 }
@@ -374,7 +388,10 @@ pub struct Quote {
 impl Quote {
     /// Every component, lines first then shipment.
     pub fn components(&self) -> impl Iterator<Item = &Component> {
-        self.lines.iter().flat_map(|l| l.components.iter()).chain(self.shipment.iter())
+        self.lines
+            .iter()
+            .flat_map(|l| l.components.iter())
+            .chain(self.shipment.iter())
     }
 }
 
@@ -393,7 +410,9 @@ pub enum QuoteError {
         message: String,
     },
     /// The pack has no market rule for the destination on the date.
-    #[error("rule pack '{pack_id}' version {pack_version} does not cover destination {country} on {date}")]
+    #[error(
+        "rule pack '{pack_id}' version {pack_version} does not cover destination {country} on {date}"
+    )]
     DestinationNotCovered {
         /// Pack id.
         pack_id: String,
@@ -405,7 +424,9 @@ pub enum QuoteError {
         date: Date,
     },
     /// The destination's taxes depend on a province/state that was not given.
-    #[error("destination {country} needs a province or state (e.g. {example}): its taxes differ by subdivision")]
+    #[error(
+        "destination {country} needs a province or state (e.g. {example}): its taxes differ by subdivision"
+    )]
     SubdivisionRequired {
         /// Destination.
         country: String,
@@ -429,7 +450,9 @@ pub enum QuoteError {
         date: Date,
     },
     /// No import tax rule for the destination.
-    #[error("line {line}: no {what} rule in force on {date} for {country}; the pack must hold a standard rate")]
+    #[error(
+        "line {line}: no {what} rule in force on {date} for {country}; the pack must hold a standard rate"
+    )]
     NoTaxRule {
         /// 1-based line number.
         line: usize,

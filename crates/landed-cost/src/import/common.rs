@@ -1,7 +1,7 @@
 //! What tariff importers share: options, the report and row errors.
 
-use crate::pack::{DutyRule, RuleMeta};
 use crate::hs::HsDigits;
+use crate::pack::{DutyRule, RuleMeta};
 use crate::rate::DutyRate;
 use jiff::civil::Date;
 use serde::Serialize;
@@ -43,7 +43,11 @@ pub struct ImportError {
 
 impl fmt::Display for ImportError {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        write!(f, "line {}, code '{}', column '{}': '{}': {}", self.line, self.code, self.column, self.value, self.message)
+        write!(
+            f,
+            "line {}, code '{}', column '{}': '{}': {}",
+            self.line, self.code, self.column, self.value, self.message
+        )
     }
 }
 
@@ -85,5 +89,9 @@ pub(crate) fn make_rule(opts: &ImportOptions, prefix: HsDigits, rate: DutyRate) 
 
 /// Column positions by header name (trimmed, BOM removed, case-insensitive).
 pub(crate) fn column(headers: &csv::StringRecord, name: &str) -> Option<usize> {
-    headers.iter().position(|h| h.trim_start_matches('\u{feff}').trim().eq_ignore_ascii_case(name))
+    headers.iter().position(|h| {
+        h.trim_start_matches('\u{feff}')
+            .trim()
+            .eq_ignore_ascii_case(name)
+    })
 }

@@ -17,17 +17,35 @@ pub enum UkColumn {
 }
 
 /// Parses the file; fails only when the header lacks the needed columns. Row problems go to the report.
-pub fn import_uk_tariff_csv(text: &str, which: UkColumn, opts: &ImportOptions) -> Result<ImportReport, ImportError> {
-    let header_error = |message: String| ImportError { line: 1, code: String::new(), column: String::new(), value: String::new(), message };
+pub fn import_uk_tariff_csv(
+    text: &str,
+    which: UkColumn,
+    opts: &ImportOptions,
+) -> Result<ImportReport, ImportError> {
+    let header_error = |message: String| ImportError {
+        line: 1,
+        code: String::new(),
+        column: String::new(),
+        value: String::new(),
+        message,
+    };
     let text = text.strip_prefix('\u{feff}').unwrap_or(text);
-    let mut reader = csv::ReaderBuilder::new().flexible(true).from_reader(text.as_bytes());
-    let headers = reader.headers().map_err(|e| header_error(format!("unreadable header: {e}")))?.clone();
+    let mut reader = csv::ReaderBuilder::new()
+        .flexible(true)
+        .from_reader(text.as_bytes());
+    let headers = reader
+        .headers()
+        .map_err(|e| header_error(format!("unreadable header: {e}")))?
+        .clone();
     let (name, currency) = match which {
         UkColumn::Ukgt => ("ukgt_duty_rate", Currency::GBP),
         UkColumn::Cet => ("cet_duty_rate", Currency::EUR),
     };
-    let (Some(code_col), Some(rate_col)) = (column(&headers, "commodity"), column(&headers, name)) else {
-        return Err(header_error(format!("not a UK Global Tariff CSV: expected columns 'commodity' and '{name}'")));
+    let (Some(code_col), Some(rate_col)) = (column(&headers, "commodity"), column(&headers, name))
+    else {
+        return Err(header_error(format!(
+            "not a UK Global Tariff CSV: expected columns 'commodity' and '{name}'"
+        )));
     };
     let mut report = ImportReport::default();
     let mut record = csv::StringRecord::new();
@@ -37,7 +55,13 @@ pub fn import_uk_tariff_csv(text: &str, which: UkColumn, opts: &ImportOptions) -
             Ok(false) => break,
             Err(e) => {
                 let line = e.position().map(|p| p.line()).unwrap_or(0);
-                report.errors.push(ImportError { line, code: String::new(), column: String::new(), value: String::new(), message: format!("unreadable row: {e}") });
+                report.errors.push(ImportError {
+                    line,
+                    code: String::new(),
+                    column: String::new(),
+                    value: String::new(),
+                    message: format!("unreadable row: {e}"),
+                });
                 continue;
             }
         }
@@ -65,7 +89,13 @@ pub fn import_uk_tariff_csv(text: &str, which: UkColumn, opts: &ImportOptions) -
         let rate_text = record.get(rate_col).unwrap_or("").trim();
         match parse_duty_rate(rate_text, currency) {
             Ok(rate) => report.rules.push(make_rule(opts, digits, rate)),
-            Err(message) => report.errors.push(ImportError { line, code: code.into(), column: name.into(), value: rate_text.into(), message }),
+            Err(message) => report.errors.push(ImportError {
+                line,
+                code: code.into(),
+                column: name.into(),
+                value: rate_text.into(),
+                message,
+            }),
         }
     }
     Ok(report)
@@ -110,7 +140,12 @@ mod tests {
         assert_eq!(pork.rate.specific[0].per_quantity, dec!(100));
         assert_eq!(report.errors.len(), 2);
         assert!(report.errors.iter().any(|e| e.code == "1234"));
-        assert!(report.errors.iter().any(|e| e.value == "n/a" && e.column == "ukgt_duty_rate"));
+        assert!(
+            report
+                .errors
+                .iter()
+                .any(|e| e.value == "n/a" && e.column == "ukgt_duty_rate")
+        );
     }
 
     #[test]

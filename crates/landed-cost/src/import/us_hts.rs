@@ -19,13 +19,26 @@ struct Pending {
 
 /// Parses the file; fails only when the header is not the USITC layout. Row problems go to the report.
 pub fn import_us_hts_csv(text: &str, opts: &ImportOptions) -> Result<ImportReport, ImportError> {
-    let header_error = |message: String| ImportError { line: 1, code: String::new(), column: String::new(), value: String::new(), message };
+    let header_error = |message: String| ImportError {
+        line: 1,
+        code: String::new(),
+        column: String::new(),
+        value: String::new(),
+        message,
+    };
     let text = text.strip_prefix('\u{feff}').unwrap_or(text);
-    let mut reader = csv::ReaderBuilder::new().flexible(true).from_reader(text.as_bytes());
-    let headers = reader.headers().map_err(|e| header_error(format!("unreadable header: {e}")))?.clone();
-    let (Some(number_col), Some(indent_col), Some(rate_col)) =
-        (column(&headers, "HTS Number"), column(&headers, "Indent"), column(&headers, "General Rate of Duty"))
-    else {
+    let mut reader = csv::ReaderBuilder::new()
+        .flexible(true)
+        .from_reader(text.as_bytes());
+    let headers = reader
+        .headers()
+        .map_err(|e| header_error(format!("unreadable header: {e}")))?
+        .clone();
+    let (Some(number_col), Some(indent_col), Some(rate_col)) = (
+        column(&headers, "HTS Number"),
+        column(&headers, "Indent"),
+        column(&headers, "General Rate of Duty"),
+    ) else {
         return Err(header_error(
             "not a USITC HTS CSV: expected columns 'HTS Number', 'Indent' and 'General Rate of Duty'".into(),
         ));
@@ -41,7 +54,13 @@ pub fn import_us_hts_csv(text: &str, opts: &ImportOptions) -> Result<ImportRepor
             Ok(false) => break,
             Err(e) => {
                 let line = e.position().map(|p| p.line()).unwrap_or(0);
-                report.errors.push(ImportError { line, code: String::new(), column: String::new(), value: String::new(), message: format!("unreadable row: {e}") });
+                report.errors.push(ImportError {
+                    line,
+                    code: String::new(),
+                    column: String::new(),
+                    value: String::new(),
+                    message: format!("unreadable row: {e}"),
+                });
                 continue;
             }
         }
@@ -50,7 +69,13 @@ pub fn import_us_hts_csv(text: &str, opts: &ImportOptions) -> Result<ImportRepor
         let number = record.get(number_col).unwrap_or("").trim().to_string();
         let indent_text = record.get(indent_col).unwrap_or("").trim();
         let Ok(indent) = indent_text.parse::<u32>() else {
-            report.errors.push(ImportError { line, code: number, column: "Indent".into(), value: indent_text.into(), message: "not a whole number".into() });
+            report.errors.push(ImportError {
+                line,
+                code: number,
+                column: "Indent".into(),
+                value: indent_text.into(),
+                message: "not a whole number".into(),
+            });
             continue;
         };
         // A row deeper than the pending line makes that line a heading, not a tariff line.
@@ -64,11 +89,20 @@ pub fn import_us_hts_csv(text: &str, opts: &ImportOptions) -> Result<ImportRepor
         while stack.last().is_some_and(|(i, _)| *i >= indent) {
             stack.pop();
         }
-        let own = record.get(rate_col).map(str::trim).filter(|r| !r.is_empty()).map(str::to_string);
+        let own = record
+            .get(rate_col)
+            .map(str::trim)
+            .filter(|r| !r.is_empty())
+            .map(str::to_string);
         let rate = own.or_else(|| stack.last().and_then(|(_, r)| r.clone()));
         stack.push((indent, rate.clone()));
         if !number.is_empty() {
-            pending = Some(Pending { line, number, indent, rate });
+            pending = Some(Pending {
+                line,
+                number,
+                indent,
+                rate,
+            });
         }
     }
     if let Some(p) = pending.take() {
@@ -81,7 +115,13 @@ fn emit(p: Pending, opts: &ImportOptions, report: &mut ImportReport) {
     let digits = match HsDigits::parse_prefix(&p.number) {
         Ok(d) => d,
         Err(e) => {
-            report.errors.push(ImportError { line: p.line, code: p.number.clone(), column: "HTS Number".into(), value: p.number, message: e });
+            report.errors.push(ImportError {
+                line: p.line,
+                code: p.number.clone(),
+                column: "HTS Number".into(),
+                value: p.number,
+                message: e,
+            });
             return;
         }
     };
@@ -102,7 +142,13 @@ fn emit(p: Pending, opts: &ImportOptions, report: &mut ImportReport) {
     };
     match parse_duty_rate(&rate_text, Currency::USD) {
         Ok(rate) => report.rules.push(make_rule(opts, digits, rate)),
-        Err(message) => report.errors.push(ImportError { line: p.line, code: p.number, column: "General Rate of Duty".into(), value: rate_text, message }),
+        Err(message) => report.errors.push(ImportError {
+            line: p.line,
+            code: p.number,
+            column: "General Rate of Duty".into(),
+            value: rate_text,
+            message,
+        }),
     }
 }
 
@@ -143,7 +189,16 @@ mod tests {
     fn imports_leaves_with_inherited_rates() {
         let report = import_us_hts_csv(STATIC, &opts()).unwrap();
         let codes: Vec<String> = report.rules.iter().map(|r| r.prefix.to_string()).collect();
-        assert_eq!(codes, ["4202221500", "4202224020", "4202224030", "64029990", "61161005"]);
+        assert_eq!(
+            codes,
+            [
+                "4202221500",
+                "4202224020",
+                "4202224030",
+                "64029990",
+                "61161005"
+            ]
+        );
         assert_eq!(report.rules[0].rate.ad_valorem, Some(dec!(16.5)));
         assert_eq!(report.rules[2].rate.ad_valorem, Some(dec!(6.3)));
         assert_eq!(report.rules[3].rate.specific[0].amount, dec!(0.90));

@@ -38,10 +38,21 @@ impl PackIndex {
             index.markets.entry(m.country).or_default().push(i as u32);
         }
         for (i, d) in duties.iter().enumerate() {
-            let map = if d.layer.is_some() { &mut index.additional_duty } else { &mut index.base_duty };
-            map.entry(d.territory.clone()).or_default().insert(Some(&d.prefix), i as u32);
+            let map = if d.layer.is_some() {
+                &mut index.additional_duty
+            } else {
+                &mut index.base_duty
+            };
+            map.entry(d.territory.clone())
+                .or_default()
+                .insert(Some(&d.prefix), i as u32);
+            // An empty prefix ("*") is filed at the root by the same call.
         }
-        for (i, t) in taxes.iter().enumerate() {
+        // Subdivision rules are filed first so that, at equal depth, they are met before country rules.
+        let mut order: Vec<usize> = (0..taxes.len()).collect();
+        order.sort_by_key(|&i| taxes[i].subdivision.is_none());
+        for i in order {
+            let t = &taxes[i];
             let entry = index.taxes.entry(t.country).or_default();
             if t.category.is_some() {
                 entry.by_category.push(i as u32);
@@ -53,17 +64,33 @@ impl PackIndex {
             }
         }
         for (i, l) in low_value.iter().enumerate() {
-            index.low_value.entry(l.scope.clone()).or_default().push(i as u32);
+            index
+                .low_value
+                .entry(l.scope.clone())
+                .or_default()
+                .push(i as u32);
         }
         for (i, f) in fees.iter().enumerate() {
-            index.fees.entry(f.scope.clone()).or_default().push(i as u32);
+            index
+                .fees
+                .entry(f.scope.clone())
+                .or_default()
+                .push(i as u32);
         }
         index
     }
 
     /// Total number of trie nodes across duty and tax tries.
     pub fn trie_nodes(&self) -> usize {
-        self.base_duty.values().chain(self.additional_duty.values()).map(PrefixIndex::node_count).sum::<usize>()
-            + self.taxes.values().map(|t| t.by_prefix.node_count()).sum::<usize>()
+        self.base_duty
+            .values()
+            .chain(self.additional_duty.values())
+            .map(PrefixIndex::node_count)
+            .sum::<usize>()
+            + self
+                .taxes
+                .values()
+                .map(|t| t.by_prefix.node_count())
+                .sum::<usize>()
     }
 }

@@ -28,7 +28,10 @@ pub(super) fn load(text: &str) -> Result<RulePack, Vec<RuleError>> {
     let format_version = head.opt_int("format_version");
     match format_version {
         Some(FORMAT_VERSION) => {}
-        Some(v) => head.error("format_version", format!("{v} is not supported: this build reads format_version {FORMAT_VERSION}")),
+        Some(v) => head.error(
+            "format_version",
+            format!("{v} is not supported: this build reads format_version {FORMAT_VERSION}"),
+        ),
         None if !head.has("format_version") => head.error("format_version", "missing (required)"),
         None => {}
     }
@@ -55,18 +58,31 @@ pub(super) fn load(text: &str) -> Result<RulePack, Vec<RuleError>> {
             continue;
         }
         let Value::Array(items) = value else {
-            errors.push(pack_error(section, "expected an array of tables ([[...]])".into()));
+            errors.push(pack_error(
+                section,
+                "expected an array of tables ([[...]])".into(),
+            ));
             continue;
         };
         for (i, item) in items.iter().enumerate() {
             let Value::Table(table) = item else {
-                errors.push(pack_error(section, format!("item {} is not a table", i + 1)));
+                errors.push(pack_error(
+                    section,
+                    format!("item {} is not a table", i + 1),
+                ));
                 continue;
             };
             match section.as_str() {
                 "market" => read_market(table, i + 1, &mut rules, &mut errors),
                 "duty" => read_duty("duty", table, i + 1, false, &mut rules, &mut errors),
-                "additional_duty" => read_duty("additional_duty", table, i + 1, true, &mut rules, &mut errors),
+                "additional_duty" => read_duty(
+                    "additional_duty",
+                    table,
+                    i + 1,
+                    true,
+                    &mut rules,
+                    &mut errors,
+                ),
                 "duty_schedule" | "additional_duty_schedule" => {
                     read_schedule(section, table, i + 1, &mut rules, &mut errors)
                 }
@@ -78,10 +94,17 @@ pub(super) fn load(text: &str) -> Result<RulePack, Vec<RuleError>> {
             }
         }
     }
-    let (Some(pack_id), Some(pack_version), Some(published)) = (pack_id, pack_version, published) else {
+    let (Some(pack_id), Some(pack_version), Some(published)) = (pack_id, pack_version, published)
+    else {
         return Err(errors);
     };
-    let meta = PackMeta { format_version: format_version.unwrap_or(FORMAT_VERSION), pack_id, pack_version, published, description };
+    let meta = PackMeta {
+        format_version: format_version.unwrap_or(FORMAT_VERSION),
+        pack_id,
+        pack_version,
+        published,
+        description,
+    };
     assemble(meta, rules, errors)
 }
 
@@ -96,13 +119,24 @@ fn read_meta(r: &mut Reader<'_>) -> Option<RuleMeta> {
     }
     let note_en = r.opt_str("note_en");
     let note_zh = r.opt_str("note_zh");
-    if let (Some(from), Some(to)) = (effective_from, effective_to) {
-        if from > to {
-            r.error("effective_to", format!("{to} is before effective_from {from}"));
-            return None;
-        }
+    if let (Some(from), Some(to)) = (effective_from, effective_to)
+        && from > to
+    {
+        r.error(
+            "effective_to",
+            format!("{to} is before effective_from {from}"),
+        );
+        return None;
     }
-    Some(RuleMeta { id: id?, source: source?, effective_from: effective_from?, effective_to, uncertain, note_en, note_zh })
+    Some(RuleMeta {
+        id: id?,
+        source: source?,
+        effective_from: effective_from?,
+        effective_to,
+        uncertain,
+        note_en,
+        note_zh,
+    })
 }
 
 const MODES: [(&str, TransportMode); 4] = [
@@ -118,7 +152,10 @@ fn modes(r: &mut Reader<'_>) -> Vec<TransportMode> {
     for t in texts {
         match MODES.iter().find(|(n, _)| *n == t.trim()) {
             Some((_, m)) => out.push(*m),
-            None => r.error("modes", format!("'{t}' is not one of: postal, express, air_freight, sea_freight")),
+            None => r.error(
+                "modes",
+                format!("'{t}' is not one of: postal, express, air_freight, sea_freight"),
+            ),
         }
     }
     out
@@ -129,8 +166,16 @@ fn read_market(table: &Table, position: usize, rules: &mut PackRules, errors: &m
     let meta = read_meta(&mut r);
     let country = r.country("country");
     let currency = r.currency("currency", true);
-    let territory = if r.has("customs_territory") { r.scope("customs_territory", false) } else { country.map(|c| c.code().to_string()) };
-    let valuation = r.choice("valuation", &[("cif", Valuation::Cif), ("fob", Valuation::Fob)], None);
+    let territory = if r.has("customs_territory") {
+        r.scope("customs_territory", false)
+    } else {
+        country.map(|c| c.code().to_string())
+    };
+    let valuation = r.choice(
+        "valuation",
+        &[("cif", Valuation::Cif), ("fob", Valuation::Fob)],
+        None,
+    );
     let parts = r.str_list("tax_base");
     let mut tax_base = TaxBase::default();
     let mut has_customs_value = false;
@@ -140,11 +185,17 @@ fn read_market(table: &Table, position: usize, rules: &mut PackRules, errors: &m
             "duty" => tax_base.duty = true,
             "freight_insurance" => tax_base.freight_insurance = true,
             "fees" => tax_base.fees = true,
-            other => r.error("tax_base", format!("'{other}' is not one of: customs_value, duty, freight_insurance, fees")),
+            other => r.error(
+                "tax_base",
+                format!("'{other}' is not one of: customs_value, duty, freight_insurance, fees"),
+            ),
         }
     }
     if !has_customs_value {
-        r.error("tax_base", "must list \"customs_value\" (the base always starts from the customs value)");
+        r.error(
+            "tax_base",
+            "must list \"customs_value\" (the base always starts from the customs value)",
+        );
     }
     if valuation == Some(Valuation::Cif) && tax_base.freight_insurance {
         r.error("tax_base", "\"freight_insurance\" with CIF valuation would count freight twice (CIF already includes it)");
@@ -162,14 +213,39 @@ fn read_market(table: &Table, position: usize, rules: &mut PackRules, errors: &m
     let time_zone = r.str("time_zone");
     let subdivision_required = r.bool("subdivision_required", false);
     errors.extend(r.finish(&[]));
-    if let (Some(meta), Some(country), Some(currency), Some(customs_territory), Some(valuation), Some(rounding), Some(time_zone)) =
-        (meta, country, currency, territory, valuation, rounding, time_zone)
-    {
-        rules.markets.push(Market { meta, country, currency, customs_territory, valuation, tax_base, rounding, time_zone, subdivision_required });
+    if let (
+        Some(meta),
+        Some(country),
+        Some(currency),
+        Some(customs_territory),
+        Some(valuation),
+        Some(rounding),
+        Some(time_zone),
+    ) = (
+        meta, country, currency, territory, valuation, rounding, time_zone,
+    ) {
+        rules.markets.push(Market {
+            meta,
+            country,
+            currency,
+            customs_territory,
+            valuation,
+            tax_base,
+            rounding,
+            time_zone,
+            subdivision_required,
+        });
     }
 }
 
-fn read_duty(section: &'static str, table: &Table, position: usize, additional: bool, rules: &mut PackRules, errors: &mut Vec<RuleError>) {
+fn read_duty(
+    section: &'static str,
+    table: &Table,
+    position: usize,
+    additional: bool,
+    rules: &mut PackRules,
+    errors: &mut Vec<RuleError>,
+) {
     let mut r = Reader::new(section, position, table);
     read_duty_with(&mut r, additional, rules);
     errors.extend(r.finish(&[]));
@@ -187,10 +263,13 @@ fn read_duty_with(r: &mut Reader<'_>, additional: bool, rules: &mut PackRules) {
     let rate = match r.str("rate") {
         Some(text) => match parse_duty_rate(&text, currency) {
             Ok(rate) => {
-                if let Some(p) = rate.ad_valorem {
-                    if p > DUTY_MAX_PERCENT {
-                        r.error("rate", format!("{p}% is out of range: expected 0 to {DUTY_MAX_PERCENT}%"));
-                    }
+                if let Some(p) = rate.ad_valorem
+                    && p > DUTY_MAX_PERCENT
+                {
+                    r.error(
+                        "rate",
+                        format!("{p}% is out of range: expected 0 to {DUTY_MAX_PERCENT}%"),
+                    );
                 }
                 Some(rate)
             }
@@ -201,22 +280,47 @@ fn read_duty_with(r: &mut Reader<'_>, additional: bool, rules: &mut PackRules) {
         },
         None => None,
     };
+    if !additional && prefix.is_some_and(|p| p.is_empty()) {
+        r.error(
+            "hs",
+            "\"*\" (every code) is only allowed for additional duties; base duties need a prefix",
+        );
+    }
     if let Some(prefix) = &prefix {
         for x in &exclude {
             if !x.starts_with(prefix) || x.len() <= prefix.len() {
-                r.error("exclude", format!("'{x}' is not a longer prefix under hs '{prefix}'"));
+                r.error(
+                    "exclude",
+                    format!("'{x}' is not a longer prefix under hs '{prefix}'"),
+                );
             }
         }
     }
-    if let (Some(meta), Some(territory), Some(prefix), Some(rate)) = (meta, territory, prefix, rate) {
+    if let (Some(meta), Some(territory), Some(prefix), Some(rate)) = (meta, territory, prefix, rate)
+    {
         if additional && layer.is_none() {
             return;
         }
-        rules.duties.push(DutyRule { meta, territory, prefix, exclude, origins, exclude_origins, rate, layer });
+        rules.duties.push(DutyRule {
+            meta,
+            territory,
+            prefix,
+            exclude,
+            origins,
+            exclude_origins,
+            rate,
+            layer,
+        });
     }
 }
 
-fn read_tax(section: &'static str, table: &Table, position: usize, rules: &mut PackRules, errors: &mut Vec<RuleError>) {
+fn read_tax(
+    section: &'static str,
+    table: &Table,
+    position: usize,
+    rules: &mut PackRules,
+    errors: &mut Vec<RuleError>,
+) {
     let mut r = Reader::new(section, position, table);
     read_tax_with(&mut r, rules);
     errors.extend(r.finish(&[]));
@@ -226,14 +330,21 @@ fn read_tax_with(r: &mut Reader<'_>, rules: &mut PackRules) {
     let meta = read_meta(r);
     let country = r.country("country");
     let subdivision = r.subdivision("subdivision");
-    if let (Some(c), Some(s)) = (country, subdivision) {
-        if s.country() != c {
-            r.error("subdivision", format!("{} is not in {}", s.code(), c.code()));
-        }
+    if let (Some(c), Some(s)) = (country, subdivision)
+        && s.country() != c
+    {
+        r.error(
+            "subdivision",
+            format!("{} is not in {}", s.code(), c.code()),
+        );
     }
     let tax = r.str("tax");
     let inclusive_base = r.bool("inclusive_base", false);
-    let max = if inclusive_base { Decimal::new(9999, 2) } else { HUNDRED };
+    let max = if inclusive_base {
+        Decimal::new(9999, 2)
+    } else {
+        HUNDRED
+    };
     let rate = r.decimal_in("rate", Decimal::ZERO, max, true);
     let prefix = r.prefix("hs", false);
     let category = r.opt_str("category").map(|c| c.trim().to_ascii_lowercase());
@@ -241,22 +352,51 @@ fn read_tax_with(r: &mut Reader<'_>, rules: &mut PackRules) {
         r.error("category", "give either hs or category, not both");
     }
     let level = r.opt_str("level").unwrap_or_else(|| "standard".into());
-    let collection = r.choice("collection", &[("import", TaxCollection::Import), ("sale", TaxCollection::Sale)], Some(TaxCollection::Import));
+    let collection = r.choice(
+        "collection",
+        &[
+            ("import", TaxCollection::Import),
+            ("sale", TaxCollection::Sale),
+        ],
+        Some(TaxCollection::Import),
+    );
     let replaces = r.str_list("replaces");
-    if let (Some(meta), Some(country), Some(tax), Some(rate), Some(collection)) = (meta, country, tax, rate, collection) {
-        rules.taxes.push(TaxRule { meta, country, subdivision, tax, rate, prefix, category, level, collection, replaces, inclusive_base });
+    if let (Some(meta), Some(country), Some(tax), Some(rate), Some(collection)) =
+        (meta, country, tax, rate, collection)
+    {
+        rules.taxes.push(TaxRule {
+            meta,
+            country,
+            subdivision,
+            tax,
+            rate,
+            prefix,
+            category,
+            level,
+            collection,
+            replaces,
+            inclusive_base,
+        });
     }
 }
 
 const BASES: [(&str, ValueBasis); 5] = [
     ("intrinsic_consignment", ValueBasis::IntrinsicConsignment),
     ("intrinsic_item", ValueBasis::IntrinsicItem),
-    ("customs_value_consignment", ValueBasis::CustomsValueConsignment),
+    (
+        "customs_value_consignment",
+        ValueBasis::CustomsValueConsignment,
+    ),
     ("tax_amount", ValueBasis::TaxAmount),
     ("duty_and_tax_amount", ValueBasis::DutyAndTaxAmount),
 ];
 
-fn read_low_value(table: &Table, position: usize, rules: &mut PackRules, errors: &mut Vec<RuleError>) {
+fn read_low_value(
+    table: &Table,
+    position: usize,
+    rules: &mut PackRules,
+    errors: &mut Vec<RuleError>,
+) {
     let mut r = Reader::new("low_value", position, table);
     let meta = read_meta(&mut r);
     let scope = r.scope("scope", false);
@@ -274,10 +414,17 @@ fn read_low_value(table: &Table, position: usize, rules: &mut PackRules, errors:
             let cur = r.currency("flat_currency", true);
             let digits = r.opt_int("category_digits").unwrap_or(6);
             if !(2..=10).contains(&digits) {
-                r.error("category_digits", format!("{digits} is out of range: expected 2 to 10"));
+                r.error(
+                    "category_digits",
+                    format!("{digits} is out of range: expected 2 to 10"),
+                );
             }
             match (amount, cur) {
-                (Some(amount), Some(currency)) => Some(DutyTreatment::FlatPerCategory { amount, currency, digits: digits.clamp(2, 10) as u8 }),
+                (Some(amount), Some(currency)) => Some(DutyTreatment::FlatPerCategory {
+                    amount,
+                    currency,
+                    digits: digits.clamp(2, 10) as u8,
+                }),
                 _ => None,
             }
         }
@@ -285,9 +432,14 @@ fn read_low_value(table: &Table, position: usize, rules: &mut PackRules, errors:
             let rate = r.decimal_in("duty_rate", Decimal::ZERO, DUTY_MAX_PERCENT, true);
             let deduction = r.decimal_in("duty_deduction", Decimal::ZERO, Decimal::MAX, false);
             let ded_currency = r.currency("duty_deduction_currency", deduction.is_some());
-            rate.map(|rate| DutyTreatment::AdValorem { rate, deduction: deduction.zip(ded_currency) })
+            rate.map(|rate| DutyTreatment::AdValorem {
+                rate,
+                deduction: deduction.zip(ded_currency),
+            })
         }
-        "global" => r.decimal_in("global_rate", Decimal::ZERO, HUNDRED, true).map(|rate| DutyTreatment::Global { rate }),
+        "global" => r
+            .decimal_in("global_rate", Decimal::ZERO, HUNDRED, true)
+            .map(|rate| DutyTreatment::Global { rate }),
         other => {
             r.error("duty", format!("'{other}' is not one of: unchanged, exempt, normal, flat_per_category, ad_valorem, global"));
             None
@@ -304,16 +456,29 @@ fn read_low_value(table: &Table, position: usize, rules: &mut PackRules, errors:
         ],
         Some(TaxTreatment::Unchanged),
     );
-    if matches!(duty, Some(DutyTreatment::Global { .. })) != matches!(tax, Some(TaxTreatment::Included)) {
-        r.error("tax", "a global rate (duty = \"global\") goes with tax = \"included\", and only with it");
+    if matches!(duty, Some(DutyTreatment::Global { .. }))
+        != matches!(tax, Some(TaxTreatment::Included))
+    {
+        r.error(
+            "tax",
+            "a global rate (duty = \"global\") goes with tax = \"included\", and only with it",
+        );
     }
-    if matches!(duty, Some(DutyTreatment::Unchanged)) && matches!(tax, Some(TaxTreatment::Unchanged)) {
+    if matches!(duty, Some(DutyTreatment::Unchanged))
+        && matches!(tax, Some(TaxTreatment::Unchanged))
+    {
         r.error("duty", "the regime changes neither duty nor tax");
     }
-    if matches!(basis, Some(ValueBasis::TaxAmount | ValueBasis::DutyAndTaxAmount)) && threshold.is_none() {
+    if matches!(
+        basis,
+        Some(ValueBasis::TaxAmount | ValueBasis::DutyAndTaxAmount)
+    ) && threshold.is_none()
+    {
         r.error("threshold", "required when basis is an amount of tax");
     }
-    let requires_registration = r.opt_str("requires_registration").map(|s| s.trim().to_ascii_uppercase());
+    let requires_registration = r
+        .opt_str("requires_registration")
+        .map(|s| s.trim().to_ascii_uppercase());
     let marketplace_qualifies = r.bool("marketplace_qualifies", false);
     let requires_marketplace = r.bool("requires_marketplace", false);
     let modes = modes(&mut r);
@@ -322,7 +487,9 @@ fn read_low_value(table: &Table, position: usize, rules: &mut PackRules, errors:
     let exclude_hs = r.prefixes("exclude_hs");
     let precedence = r.opt_int("precedence").unwrap_or(0) as i32;
     errors.extend(r.finish(&[]));
-    if let (Some(meta), Some(scope), Some(basis), Some(duty), Some(tax)) = (meta, scope, basis, duty, tax) {
+    if let (Some(meta), Some(scope), Some(basis), Some(duty), Some(tax)) =
+        (meta, scope, basis, duty, tax)
+    {
         if threshold.is_some() && currency.is_none() {
             return;
         }
@@ -355,15 +522,33 @@ fn read_fee(table: &Table, position: usize, rules: &mut PackRules, errors: &mut 
     let percent = r.decimal_in("percent", Decimal::ZERO, HUNDRED, false);
     if amount.is_some() == percent.is_some() && !(r.has("amount") && r.has("percent")) {
         if amount.is_none() && !r.has("amount") && !r.has("percent") {
-            r.error("amount", "give either amount (flat) or percent (ad valorem)");
+            r.error(
+                "amount",
+                "give either amount (flat) or percent (ad valorem)",
+            );
         }
     } else if amount.is_some() && percent.is_some() {
-        r.error("percent", "give either amount (flat) or percent (ad valorem), not both");
+        r.error(
+            "percent",
+            "give either amount (flat) or percent (ad valorem), not both",
+        );
     }
-    let basis = r.choice("basis", &[("customs_value", FeeBasis::CustomsValue), ("duty_and_tax", FeeBasis::DutyAndTax)], Some(FeeBasis::CustomsValue));
+    let basis = r.choice(
+        "basis",
+        &[
+            ("customs_value", FeeBasis::CustomsValue),
+            ("duty_and_tax", FeeBasis::DutyAndTax),
+        ],
+        Some(FeeBasis::CustomsValue),
+    );
     let unit = r.choice(
         "unit",
-        &[("consignment", FeeUnit::Consignment), ("line", FeeUnit::Line), ("hs6", FeeUnit::Hs6), ("item", FeeUnit::Item)],
+        &[
+            ("consignment", FeeUnit::Consignment),
+            ("line", FeeUnit::Line),
+            ("hs6", FeeUnit::Hs6),
+            ("item", FeeUnit::Item),
+        ],
         Some(FeeUnit::Consignment),
     );
     if percent.is_some() && unit != Some(FeeUnit::Consignment) {
@@ -372,27 +557,50 @@ fn read_fee(table: &Table, position: usize, rules: &mut PackRules, errors: &mut 
     let currency = r.currency("currency", true);
     let minimum = r.decimal_in("minimum", Decimal::ZERO, Decimal::MAX, false);
     let maximum = r.decimal_in("maximum", Decimal::ZERO, Decimal::MAX, false);
-    if let (Some(lo), Some(hi)) = (minimum, maximum) {
-        if lo > hi {
-            r.error("maximum", format!("{hi} is below minimum {lo}"));
-        }
+    if let (Some(lo), Some(hi)) = (minimum, maximum)
+        && lo > hi
+    {
+        r.error("maximum", format!("{hi} is below minimum {lo}"));
     }
     let value_above = r.decimal_in("value_above", Decimal::ZERO, Decimal::MAX, false);
     let value_at_most = r.decimal_in("value_at_most", Decimal::ZERO, Decimal::MAX, false);
     let value_below = r.decimal_in("value_below", Decimal::ZERO, Decimal::MAX, false);
-    let value_basis = r.choice("value_basis", &BASES[..3], Some(ValueBasis::CustomsValueConsignment));
+    let value_currency = r.currency("value_currency", false);
+    let value_basis = r.choice(
+        "value_basis",
+        &BASES[..3],
+        Some(ValueBasis::CustomsValueConsignment),
+    );
     let modes = modes(&mut r);
     let carrier = r.opt_str("carrier").map(|c| c.trim().to_ascii_lowercase());
     let origins = r.countries("origins");
     let exclude_origins = r.countries("exclude_origins");
     let in_tax_base = r.bool("in_tax_base", false);
     if in_tax_base && basis == Some(FeeBasis::DutyAndTax) {
-        r.error("in_tax_base", "a fee computed on duty and tax cannot be part of the tax base");
+        r.error(
+            "in_tax_base",
+            "a fee computed on duty and tax cannot be part of the tax base",
+        );
     }
-    let payer = r.choice("payer", &[("importer", FeePayer::Importer), ("seller", FeePayer::Seller)], Some(FeePayer::Importer));
+    let payer = r.choice(
+        "payer",
+        &[
+            ("importer", FeePayer::Importer),
+            ("seller", FeePayer::Seller),
+        ],
+        Some(FeePayer::Importer),
+    );
     errors.extend(r.finish(&[]));
-    if let (Some(meta), Some(scope), Some(name), Some(basis), Some(unit), Some(currency), Some(value_basis), Some(payer)) =
-        (meta, scope, name, basis, unit, currency, value_basis, payer)
+    if let (
+        Some(meta),
+        Some(scope),
+        Some(name),
+        Some(basis),
+        Some(unit),
+        Some(currency),
+        Some(value_basis),
+        Some(payer),
+    ) = (meta, scope, name, basis, unit, currency, value_basis, payer)
     {
         if amount.is_none() && percent.is_none() {
             return;
@@ -406,6 +614,7 @@ fn read_fee(table: &Table, position: usize, rules: &mut PackRules, errors: &mut 
             basis,
             unit,
             currency,
+            value_currency: value_currency.unwrap_or(currency),
             minimum,
             maximum,
             value_above,
@@ -424,7 +633,13 @@ fn read_fee(table: &Table, position: usize, rules: &mut PackRules, errors: &mut 
 
 /// A schedule is shared defaults plus `lines`; each line is read as one rule of the schedule's kind, with
 /// `id` defaulting to `<id_prefix>-<hs>` (duties) or `<id_prefix>-<country|subdivision>-<level>[-<hs|category>]` (taxes).
-fn read_schedule(section: &str, table: &Table, position: usize, rules: &mut PackRules, errors: &mut Vec<RuleError>) {
+fn read_schedule(
+    section: &str,
+    table: &Table,
+    position: usize,
+    rules: &mut PackRules,
+    errors: &mut Vec<RuleError>,
+) {
     let kind: &'static str = match section {
         "duty_schedule" => "duty_schedule",
         "additional_duty_schedule" => "additional_duty_schedule",
@@ -463,19 +678,29 @@ fn read_schedule(section: &str, table: &Table, position: usize, rules: &mut Pack
         for (k, v) in line {
             merged.insert(k.clone(), v.clone());
         }
-        if !merged.contains_key("id") {
-            if let Some(prefix) = &id_prefix {
-                let part = |k: &str| merged.get(k).and_then(Value::as_str).map(|s| s.replace('.', ""));
-                let id = if kind == "tax_schedule" {
-                    let place = part("subdivision").or_else(|| part("country")).unwrap_or_default();
-                    let level = part("level").unwrap_or_else(|| "standard".into());
-                    let detail = part("hs").or_else(|| part("category")).map(|d| format!("-{d}")).unwrap_or_default();
-                    format!("{prefix}-{place}-{level}{detail}")
-                } else {
-                    format!("{prefix}-{}", part("hs").unwrap_or_default())
-                };
-                merged.insert("id".into(), Value::String(id));
-            }
+        if !merged.contains_key("id")
+            && let Some(prefix) = &id_prefix
+        {
+            let part = |k: &str| {
+                merged
+                    .get(k)
+                    .and_then(Value::as_str)
+                    .map(|s| s.replace('.', ""))
+            };
+            let id = if kind == "tax_schedule" {
+                let place = part("subdivision")
+                    .or_else(|| part("country"))
+                    .unwrap_or_default();
+                let level = part("level").unwrap_or_else(|| "standard".into());
+                let detail = part("hs")
+                    .or_else(|| part("category"))
+                    .map(|d| format!("-{d}"))
+                    .unwrap_or_default();
+                format!("{prefix}-{place}-{level}{detail}")
+            } else {
+                format!("{prefix}-{}", part("hs").unwrap_or_default())
+            };
+            merged.insert("id".into(), Value::String(id));
         }
         let label: &'static str = match kind {
             "duty_schedule" => "duty_schedule line",
@@ -498,7 +723,11 @@ fn read_schedule(section: &str, table: &Table, position: usize, rules: &mut Pack
 }
 
 /// Cross-rule checks (duplicate ids, overlapping dates for the same key), then indexing.
-pub(super) fn assemble(meta: PackMeta, rules: PackRules, mut errors: Vec<RuleError>) -> Result<RulePack, Vec<RuleError>> {
+pub(super) fn assemble(
+    meta: PackMeta,
+    rules: PackRules,
+    mut errors: Vec<RuleError>,
+) -> Result<RulePack, Vec<RuleError>> {
     let mut seen: HashMap<&str, &'static str> = HashMap::new();
     let dup = |id: &str, section: &'static str, errors: &mut Vec<RuleError>| {
         errors.push(RuleError {
@@ -512,7 +741,16 @@ pub(super) fn assemble(meta: PackMeta, rules: PackRules, mut errors: Vec<RuleErr
     {
         let mut metas: Vec<(&RuleMeta, &'static str)> = Vec::new();
         metas.extend(rules.markets.iter().map(|r| (&r.meta, "market")));
-        metas.extend(rules.duties.iter().map(|r| (&r.meta, if r.layer.is_some() { "additional_duty" } else { "duty" })));
+        metas.extend(rules.duties.iter().map(|r| {
+            (
+                &r.meta,
+                if r.layer.is_some() {
+                    "additional_duty"
+                } else {
+                    "duty"
+                },
+            )
+        }));
         metas.extend(rules.taxes.iter().map(|r| (&r.meta, "tax")));
         metas.extend(rules.low_value.iter().map(|r| (&r.meta, "low_value")));
         metas.extend(rules.fees.iter().map(|r| (&r.meta, "fee")));
@@ -522,7 +760,14 @@ pub(super) fn assemble(meta: PackMeta, rules: PackRules, mut errors: Vec<RuleErr
             }
         }
     }
-    check_overlaps("market", rules.markets.iter().map(|m| (m.country.code().to_string(), &m.meta)), &mut errors);
+    check_overlaps(
+        "market",
+        rules
+            .markets
+            .iter()
+            .map(|m| (m.country.code().to_string(), &m.meta)),
+        &mut errors,
+    );
     check_overlaps(
         "duty",
         rules.duties.iter().map(|d| {
@@ -579,7 +824,14 @@ pub(super) fn assemble(meta: PackMeta, rules: PackRules, mut errors: Vec<RuleErr
         rules.fees.iter().map(|f| {
             let key = format!(
                 "{}|{}|{:?}|{:?}|{:?}|{:?}|{:?}|{:?}",
-                f.scope, f.name, f.carrier, f.modes, sorted_codes(&f.origins), f.value_above, f.value_at_most, f.value_below
+                f.scope,
+                f.name,
+                f.carrier,
+                f.modes,
+                sorted_codes(&f.origins),
+                f.value_above,
+                f.value_at_most,
+                f.value_below
             );
             (key, &f.meta)
         }),
@@ -594,7 +846,15 @@ pub(super) fn assemble(meta: PackMeta, rules: PackRules, mut errors: Vec<RuleErr
     let low_value: Vec<Arc<LowValueRule>> = rules.low_value.into_iter().map(Arc::new).collect();
     let fees: Vec<Arc<FeeRule>> = rules.fees.into_iter().map(Arc::new).collect();
     let index = PackIndex::build(&markets, &duties, &taxes, &low_value, &fees);
-    Ok(RulePack { meta, markets, duties, taxes, low_value, fees, index })
+    Ok(RulePack {
+        meta,
+        markets,
+        duties,
+        taxes,
+        low_value,
+        fees,
+        index,
+    })
 }
 
 fn sorted_codes(countries: &[tradelane_domain::Country]) -> Vec<&'static str> {
@@ -603,7 +863,11 @@ fn sorted_codes(countries: &[tradelane_domain::Country]) -> Vec<&'static str> {
     codes
 }
 
-fn check_overlaps<'a>(section: &str, items: impl Iterator<Item = (String, &'a RuleMeta)>, errors: &mut Vec<RuleError>) {
+fn check_overlaps<'a>(
+    section: &str,
+    items: impl Iterator<Item = (String, &'a RuleMeta)>,
+    errors: &mut Vec<RuleError>,
+) {
     let mut groups: BTreeMap<String, Vec<&RuleMeta>> = BTreeMap::new();
     for (key, meta) in items {
         groups.entry(key).or_default().push(meta);
@@ -616,7 +880,11 @@ fn check_overlaps<'a>(section: &str, items: impl Iterator<Item = (String, &'a Ru
         for i in 1..metas.len() {
             for earlier in &metas[..i] {
                 if earlier.overlaps(metas[i]) {
-                    let fmt_to = |m: &RuleMeta| m.effective_to.map(|d| d.to_string()).unwrap_or_else(|| "open".into());
+                    let fmt_to = |m: &RuleMeta| {
+                        m.effective_to
+                            .map(|d| d.to_string())
+                            .unwrap_or_else(|| "open".into())
+                    };
                     errors.push(RuleError {
                         section: section.into(),
                         position: 0,

@@ -34,11 +34,30 @@ pub struct RuleError {
 impl fmt::Display for RuleError {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         if self.position == 0 {
-            return write!(f, "{}: field '{}': {}", self.section, self.field, self.message);
+            return match &self.rule_id {
+                Some(id) => write!(
+                    f,
+                    "{} (id '{}'), field '{}': {}",
+                    self.section, id, self.field, self.message
+                ),
+                None => write!(
+                    f,
+                    "{}: field '{}': {}",
+                    self.section, self.field, self.message
+                ),
+            };
         }
         match &self.rule_id {
-            Some(id) => write!(f, "{} #{} (id '{}'), field '{}': {}", self.section, self.position, id, self.field, self.message),
-            None => write!(f, "{} #{}, field '{}': {}", self.section, self.position, self.field, self.message),
+            Some(id) => write!(
+                f,
+                "{} #{} (id '{}'), field '{}': {}",
+                self.section, self.position, id, self.field, self.message
+            ),
+            None => write!(
+                f,
+                "{} #{}, field '{}': {}",
+                self.section, self.position, self.field, self.message
+            ),
         }
     }
 }
@@ -92,7 +111,12 @@ pub struct RuleCounts {
 impl RuleCounts {
     /// All rules.
     pub fn total(&self) -> usize {
-        self.markets + self.duties + self.additional_duties + self.taxes + self.low_value + self.fees
+        self.markets
+            + self.duties
+            + self.additional_duties
+            + self.taxes
+            + self.low_value
+            + self.fees
     }
 }
 
@@ -121,7 +145,11 @@ impl RulePack {
 
     /// Adds the rules of `other` to this pack (a user overlay on the built-in pack), re-validating the result;
     /// the identity of `self` is kept unless `meta` is given.
-    pub fn merged(&self, other: &RulePack, meta: Option<PackMeta>) -> Result<RulePack, Vec<RuleError>> {
+    pub fn merged(
+        &self,
+        other: &RulePack,
+        meta: Option<PackMeta>,
+    ) -> Result<RulePack, Vec<RuleError>> {
         let mut rules = self.rules();
         let extra = other.rules();
         rules.markets.extend(extra.markets);
@@ -201,3 +229,6 @@ pub struct PackRules {
     /// Fees.
     pub fees: Vec<FeeRule>,
 }
+
+#[cfg(test)]
+mod tests;

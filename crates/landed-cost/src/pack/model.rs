@@ -35,8 +35,12 @@ impl RuleMeta {
 
     /// True when the two date ranges share at least one day.
     pub fn overlaps(&self, other: &RuleMeta) -> bool {
-        let starts_before_other_ends = other.effective_to.is_none_or(|to| self.effective_from <= to);
-        let other_starts_before_self_ends = self.effective_to.is_none_or(|to| other.effective_from <= to);
+        let starts_before_other_ends = other
+            .effective_to
+            .is_none_or(|to| self.effective_from <= to);
+        let other_starts_before_self_ends = self
+            .effective_to
+            .is_none_or(|to| other.effective_from <= to);
         starts_before_other_ends && other_starts_before_self_ends
     }
 }
@@ -237,13 +241,20 @@ pub enum TransportMode {
 impl TransportMode {
     /// Parses "postal", "express", "air_freight", "sea_freight" (also "air", "sea", "courier").
     pub fn parse(text: &str) -> Option<TransportMode> {
-        Some(match text.trim().to_ascii_lowercase().replace(['-', ' '], "_").as_str() {
-            "postal" | "post" | "mail" => TransportMode::Postal,
-            "express" | "courier" | "express_courier" => TransportMode::Express,
-            "air_freight" | "air" => TransportMode::AirFreight,
-            "sea_freight" | "sea" | "ocean" => TransportMode::SeaFreight,
-            _ => return None,
-        })
+        Some(
+            match text
+                .trim()
+                .to_ascii_lowercase()
+                .replace(['-', ' '], "_")
+                .as_str()
+            {
+                "postal" | "post" | "mail" => TransportMode::Postal,
+                "express" | "courier" | "express_courier" => TransportMode::Express,
+                "air_freight" | "air" => TransportMode::AirFreight,
+                "sea_freight" | "sea" | "ocean" => TransportMode::SeaFreight,
+                _ => return None,
+            },
+        )
     }
 }
 
@@ -349,6 +360,8 @@ pub struct FeeRule {
     pub minimum: Option<Decimal>,
     /// Maximum fee.
     pub maximum: Option<Decimal>,
+    /// Currency of the value limits (defaults to `currency`).
+    pub value_currency: Currency,
     /// Charged only when the consignment value is above this.
     pub value_above: Option<Decimal>,
     /// Charged only when the consignment value is at most this.

@@ -21,7 +21,14 @@ pub(crate) struct Reader<'a> {
 
 impl<'a> Reader<'a> {
     pub fn new(section: &'static str, position: usize, table: &'a Table) -> Self {
-        let mut reader = Reader { section, position, id: None, table, used: BTreeSet::new(), errors: Vec::new() };
+        let mut reader = Reader {
+            section,
+            position,
+            id: None,
+            table,
+            used: BTreeSet::new(),
+            errors: Vec::new(),
+        };
         reader.id = reader.opt_str("id");
         reader
     }
@@ -50,7 +57,10 @@ impl<'a> Reader<'a> {
             .cloned()
             .collect();
         for key in unknown {
-            self.error(&key, "unknown field (check the spelling against RULEPACK.md)");
+            self.error(
+                &key,
+                "unknown field (check the spelling against RULEPACK.md)",
+            );
         }
         self.errors
     }
@@ -72,13 +82,7 @@ impl<'a> Reader<'a> {
         if value.is_none() && !self.table.contains_key(key) {
             self.error(key, "missing (required)");
         }
-        value.filter(|s| {
-            if s.trim().is_empty() {
-                false
-            } else {
-                true
-            }
-        })
+        value.filter(|s| !s.trim().is_empty())
     }
 
     pub fn bool(&mut self, key: &str, default: bool) -> bool {
@@ -126,7 +130,13 @@ impl<'a> Reader<'a> {
         }
     }
 
-    pub fn decimal_in(&mut self, key: &str, min: Decimal, max: Decimal, required: bool) -> Option<Decimal> {
+    pub fn decimal_in(
+        &mut self,
+        key: &str,
+        min: Decimal,
+        max: Decimal,
+        required: bool,
+    ) -> Option<Decimal> {
         let value = self.opt_decimal(key);
         match value {
             None if required && !self.table.contains_key(key) => {
@@ -178,7 +188,10 @@ impl<'a> Reader<'a> {
                         Value::String(s) => out.push(s.clone()),
                         other => {
                             let t = other.type_str();
-                            self.error(key, format!("expected a list of strings, found an item of type {t}"));
+                            self.error(
+                                key,
+                                format!("expected a list of strings, found an item of type {t}"),
+                            );
                         }
                     }
                 }
@@ -194,7 +207,11 @@ impl<'a> Reader<'a> {
     }
 
     pub fn currency(&mut self, key: &str, required: bool) -> Option<Currency> {
-        let text = if required { self.str(key) } else { self.opt_str(key) }?;
+        let text = if required {
+            self.str(key)
+        } else {
+            self.opt_str(key)
+        }?;
         match Currency::parse(&text) {
             Ok(c) => Some(c),
             Err(e) => {
@@ -221,7 +238,10 @@ impl<'a> Reader<'a> {
 
     pub fn countries(&mut self, key: &str) -> Vec<Country> {
         let texts = self.str_list(key);
-        texts.iter().filter_map(|t| self.parse_country(key, t)).collect()
+        texts
+            .iter()
+            .filter_map(|t| self.parse_country(key, t))
+            .collect()
     }
 
     pub fn subdivision(&mut self, key: &str) -> Option<Subdivision> {
@@ -236,7 +256,14 @@ impl<'a> Reader<'a> {
     }
 
     pub fn prefix(&mut self, key: &str, required: bool) -> Option<HsDigits> {
-        let text = if required { self.str(key) } else { self.opt_str(key) }?;
+        let text = if required {
+            self.str(key)
+        } else {
+            self.opt_str(key)
+        }?;
+        if text.trim() == "*" {
+            return Some(HsDigits::any());
+        }
         match HsDigits::parse_prefix(&text) {
             Ok(p) => Some(p),
             Err(e) => {
@@ -262,7 +289,10 @@ impl<'a> Reader<'a> {
     pub fn scope(&mut self, key: &str, any: bool) -> Option<String> {
         let text = self.str(key)?;
         let t = text.trim().to_ascii_uppercase();
-        let ok = (any && t == "*") || (t.len() >= 2 && t.len() <= 12 && t.bytes().all(|b| b.is_ascii_uppercase() || b == b'_'));
+        let ok = (any && t == "*")
+            || (t.len() >= 2
+                && t.len() <= 12
+                && t.bytes().all(|b| b.is_ascii_uppercase() || b == b'_'));
         if ok {
             Some(t)
         } else {
@@ -272,7 +302,12 @@ impl<'a> Reader<'a> {
     }
 
     /// A choice among fixed words.
-    pub fn choice<T: Copy>(&mut self, key: &str, options: &[(&str, T)], default: Option<T>) -> Option<T> {
+    pub fn choice<T: Copy>(
+        &mut self,
+        key: &str,
+        options: &[(&str, T)],
+        default: Option<T>,
+    ) -> Option<T> {
         let Some(text) = self.opt_str(key) else {
             if default.is_none() && !self.table.contains_key(key) {
                 self.error(key, "missing (required)");
