@@ -7,11 +7,13 @@ fn scope_rules<'a>(ctx: &Ctx<'a>) -> Vec<&'a Arc<FeeRule>> {
     let mut out: Vec<&Arc<FeeRule>> = Vec::new();
     let territory = ctx.market.customs_territory.as_str();
     let country = ctx.req.destination.country.code();
-    for scope in [territory, country, "*"] {
-        if scope == country && territory == country {
-            continue;
-        }
-        if let Some(ids) = ctx.pack.index.fees.get(scope) {
+    let scopes: &[&str] = if territory == country {
+        &[country, "*"]
+    } else {
+        &[territory, country, "*"]
+    };
+    for scope in scopes {
+        if let Some(ids) = ctx.pack.index.fees.get(*scope) {
             out.extend(ids.iter().map(|&i| &ctx.pack.fees[i as usize]));
         }
     }

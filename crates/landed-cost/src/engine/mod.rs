@@ -370,3 +370,6 @@ fn convert_totals(
     };
     Ok((out, Some(rate)))
 }
+
+#[cfg(test)]
+pub(crate) mod tests;

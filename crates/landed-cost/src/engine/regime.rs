@@ -8,6 +8,9 @@ use std::collections::HashMap;
 pub(crate) struct Regimes {
     pub duty: Option<Arc<LowValueRule>>,
     pub tax: Option<Arc<LowValueRule>>,
+    /// Thresholds of the chosen regimes in the destination currency (for per-item tests on each line).
+    pub duty_threshold: Option<Decimal>,
+    pub tax_threshold: Option<Decimal>,
 }
 
 impl Regimes {
@@ -159,9 +162,21 @@ pub(crate) fn choose(
         }
         Ok(top.first().map(|r| Arc::clone(r)))
     };
+    let duty = best(&|r| !matches!(r.duty, DutyTreatment::Unchanged), "duty")?;
+    let tax = best(&|r| r.tax != TaxTreatment::Unchanged, "tax")?;
+    let mut convert = |r: &Option<Arc<LowValueRule>>| -> Result<Option<Decimal>, QuoteError> {
+        match r.as_ref().and_then(|r| r.threshold) {
+            Some((a, c)) => Ok(Some(fx.convert(a, c)?)),
+            None => Ok(None),
+        }
+    };
+    let duty_threshold = convert(&duty)?;
+    let tax_threshold = convert(&tax)?;
     Ok(Regimes {
-        duty: best(&|r| !matches!(r.duty, DutyTreatment::Unchanged), "duty")?,
-        tax: best(&|r| r.tax != TaxTreatment::Unchanged, "tax")?,
+        duty,
+        tax,
+        duty_threshold,
+        tax_threshold,
     })
 }
 
@@ -249,10 +264,7 @@ pub(crate) fn apply_duties(
     regimes: &Regimes,
 ) -> Result<(), QuoteError> {
     let regime = regimes.duty.as_ref();
-    let threshold = match regime.and_then(|r| r.threshold) {
-        Some((a, c)) => Some(fx.convert(a, c)?),
-        None => None,
-    };
+    let threshold = regimes.duty_threshold;
     let mut categories_seen: HashMap<HsDigits, ()> = HashMap::new();
     // Deductions (Brazil) are shared across the lines the regime covers, in proportion to customs value.
     let mut deduction_left = match regime.map(|r| &r.duty) {
@@ -465,8 +477,9 @@ pub(crate) fn apply_taxes(
         .filter(|r| matches!(r.duty, DutyTreatment::Global { .. }));
     let mut noted_sales_tax = false;
     for (w, line) in work.iter_mut().zip(&ctx.req.lines) {
-        let active = regime.filter(|r| applies_to_line(r, w, line, None));
-        let global_active = global.is_some_and(|r| applies_to_line(r, w, line, None));
+        let active = regime.filter(|r| applies_to_line(r, w, line, regimes.tax_threshold));
+        let global_active =
+            global.is_some_and(|r| applies_to_line(r, w, line, regimes.duty_threshold));
         for rule in select_taxes(ctx, &w.code, line) {
             if rule.collection == TaxCollection::Sale {
                 let registered = rule
