@@ -373,3 +373,6 @@ fn convert_totals(
 
 #[cfg(test)]
 pub(crate) mod tests;
+
+#[cfg(test)]
+mod props;
