@@ -973,6 +973,11 @@ fn carrier_events_normalise_to_the_documented_status() {
             leg_hint: None,
             payload: None,
         };
+        assert_eq!(
+            n.normalize(&raw),
+            n.normalize_naive(&raw),
+            "indexed and naive paths disagree"
+        );
         match n.normalize(&raw) {
             Ok(ev) if ev.status == *status && (reason.is_none() || ev.reason == *reason) => {}
             Ok(ev) => failures.push(format!(

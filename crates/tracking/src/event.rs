@@ -30,7 +30,13 @@ impl Location {
     /// Canonical form used in dedup keys: the same place written with different spacing or case
     /// is the same place.
     pub fn canonical(&self) -> String {
-        let mut out = String::new();
+        let mut out = Vec::new();
+        self.write_canonical(&mut |b| out.extend_from_slice(b));
+        String::from_utf8_lossy(&out).into_owned()
+    }
+
+    /// Streams the canonical form (lower-cased, whitespace collapsed, fields separated by `|`).
+    pub fn write_canonical(&self, sink: &mut dyn FnMut(&[u8])) {
         for part in [
             &self.text,
             &self.city,
@@ -39,34 +45,43 @@ impl Location {
             &self.country_code,
         ] {
             if let Some(p) = part {
-                push_folded(&mut out, p);
+                write_folded(sink, p);
             }
-            out.push('|');
+            sink(b"|");
         }
-        out
     }
 }
 
 /// Lower-cases and collapses whitespace.
-fn push_folded(out: &mut String, s: &str) {
+fn write_folded(sink: &mut dyn FnMut(&[u8]), s: &str) {
     let mut pending_space = false;
+    let mut buf = [0u8; 4];
     for ch in s.trim().chars() {
         if ch.is_whitespace() {
             pending_space = true;
             continue;
         }
         if pending_space {
-            out.push(' ');
+            sink(b" ");
             pending_space = false;
         }
-        for lower in ch.to_lowercase() {
-            out.push(lower);
+        if ch.is_ascii() {
+            sink(&[ch.to_ascii_lowercase() as u8]);
+        } else {
+            for lower in ch.to_lowercase() {
+                sink(lower.encode_utf8(&mut buf).as_bytes());
+            }
         }
     }
 }
 
 /// Tracking numbers are compared without spaces, dashes and case.
 pub fn canonical_tracking_number(s: &str) -> String {
+    if s.bytes()
+        .all(|b| b.is_ascii_uppercase() || b.is_ascii_digit())
+    {
+        return s.to_string();
+    }
     s.chars()
         .filter(|c| !c.is_whitespace() && *c != '-')
         .flat_map(char::to_uppercase)
@@ -193,11 +208,15 @@ impl DedupKey {
         h.sep();
         h.write(tracking_number.as_bytes());
         h.sep();
-        h.write(code_or_text.trim().to_uppercase().as_bytes());
+        // Upper-cased on the fly: no allocation on the hot path.
+        let mut buf = [0u8; 4];
+        for ch in code_or_text.trim().chars().flat_map(char::to_uppercase) {
+            h.write(ch.encode_utf8(&mut buf).as_bytes());
+        }
         h.sep();
         h.write(&utc.as_second().to_be_bytes());
         h.sep();
-        h.write(location.canonical().as_bytes());
+        location.write_canonical(&mut |bytes| h.write(bytes));
         DedupKey(format!("{:032x}", h.finish()))
     }
 }

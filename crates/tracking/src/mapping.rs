@@ -217,10 +217,11 @@ impl TextMatcher {
                 }
                 (None, true) => return Err(rule_err("needs keywords or a regex".into())),
                 (Some(re), true) => {
-                    Regex::new(re).map_err(|e| rule_err(format!("bad regex: {e}")))?;
+                    let re = ascii_word_boundaries(re);
+                    Regex::new(&re).map_err(|e| rule_err(format!("bad regex: {e}")))?;
                     regexes.push(re.clone());
                     regex_rule.push(idx);
-                    naive_alts.push(re.clone());
+                    naive_alts.push(re);
                 }
                 (None, false) => {
                     for kw in &rule.keywords {
@@ -521,6 +522,31 @@ impl MappingSet {
     }
 }
 
+/// Rewrites `\b` and `\B` to their ASCII forms. A Unicode word boundary makes the regex
+/// engine's DFA give up on any non-ASCII text (every Chinese or Japanese event) and fall back to
+/// an engine a hundred times slower; the ASCII form only differs next to non-ASCII letters,
+/// which no rule depends on.
+fn ascii_word_boundaries(re: &str) -> String {
+    let mut out = String::with_capacity(re.len() + 16);
+    let mut chars = re.chars();
+    while let Some(c) = chars.next() {
+        if c != '\\' {
+            out.push(c);
+            continue;
+        }
+        match chars.next() {
+            Some('b') => out.push_str("(?-u:\\b)"),
+            Some('B') => out.push_str("(?-u:\\B)"),
+            Some(other) => {
+                out.push('\\');
+                out.push(other);
+            }
+            None => out.push('\\'),
+        }
+    }
+    out
+}
+
 /// A regex matching `kw` with ASCII-only case folding, the same semantics as the keyword
 /// automaton (non-ASCII letters match exactly).
 fn ascii_case_insensitive_literal(kw: &str) -> String {
@@ -755,6 +781,14 @@ status = "delivered"
         assert_eq!(set.carrier("EMS").unwrap().id, "china_post");
         assert_eq!(set.carrier("云途物流").unwrap().id, "yunexpress");
         assert!(set.carrier("no such carrier").is_none());
+    }
+
+    #[test]
+    fn word_boundaries_become_ascii() {
+        assert_eq!(
+            ascii_word_boundaries(r"\bRTS\b|a\\b|\d"),
+            r"(?-u:\b)RTS(?-u:\b)|a\\b|\d"
+        );
     }
 
     #[test]

@@ -63,11 +63,14 @@ pub struct Reclassified {
 pub struct Normalizer {
     mappings: MappingSet,
     country_zones: HashMap<[u8; 2], (&'static str, TimeZone)>,
+    /// Zones resolved once; sources name the same few zones over and over.
+    named_zones: HashMap<String, TimeZone>,
 }
 
 impl Normalizer {
     pub fn new(mappings: MappingSet) -> Normalizer {
         let mut country_zones = HashMap::new();
+        let mut named_zones = HashMap::new();
         for a in b'A'..=b'Z' {
             for b in b'A'..=b'Z' {
                 let code = [a, b];
@@ -77,13 +80,24 @@ impl Normalizer {
                 if let Some(name) = time::single_zone_of_country(s)
                     && let Ok(tz) = TimeZone::get(name)
                 {
+                    named_zones.insert(name.to_string(), tz.clone());
                     country_zones.insert(code, (name, tz));
                 }
+            }
+        }
+        for name in COMMON_ZONES
+            .iter()
+            .map(|z| z.to_string())
+            .chain(mappings.carriers().filter_map(|c| c.default_zone.clone()))
+        {
+            if let Ok(tz) = TimeZone::get(&name) {
+                named_zones.insert(name, tz);
             }
         }
         Normalizer {
             mappings,
             country_zones,
+            named_zones,
         }
     }
 
@@ -114,11 +128,27 @@ impl Normalizer {
             category,
             text,
             leg_hint,
+            Strategy::Indexed,
         )
     }
 
     /// Normalises one event.
     pub fn normalize(&self, raw: &RawEvent) -> Result<NormalizedEvent, EventError> {
+        self.normalize_with(raw, Strategy::Indexed)
+    }
+
+    /// The same result as [`Normalizer::normalize`], computed the naive way: code rules scanned
+    /// in order, then every text rule's regex tried in order. Kept as the reference the fast
+    /// path is tested and benchmarked against.
+    pub fn normalize_naive(&self, raw: &RawEvent) -> Result<NormalizedEvent, EventError> {
+        self.normalize_with(raw, Strategy::Naive)
+    }
+
+    fn normalize_with(
+        &self,
+        raw: &RawEvent,
+        strategy: Strategy,
+    ) -> Result<NormalizedEvent, EventError> {
         let tracking_number = canonical_tracking_number(&raw.tracking_number);
         if tracking_number.is_empty() {
             return Err(EventError::MissingField {
@@ -145,17 +175,26 @@ impl Normalizer {
                 .and_then(|c| self.country_zone(c)),
             carrier_default: mapping.default_time_zone(),
         };
-        let time = time::resolve(&raw.timestamp, mapping.date_order, fallbacks).map_err(|e| {
-            let field = match e {
-                TimeError::BadOffset { .. } => "timestamp.utc_offset",
-                TimeError::UnknownZone { .. } if raw.timestamp.value.contains('[') => {
-                    "timestamp.value"
-                }
-                TimeError::UnknownZone { .. } => "timestamp.time_zone",
-                _ => "timestamp.value",
-            };
-            EventError::Timestamp { field, source: e }
-        })?;
+        let given_zone = raw
+            .timestamp
+            .time_zone
+            .as_deref()
+            .map(str::trim)
+            .and_then(|z| self.named_zones.get_key_value(z))
+            .map(|(n, tz)| (n.as_str(), tz));
+        let time =
+            time::resolve_with_zone(&raw.timestamp, given_zone, mapping.date_order, fallbacks)
+                .map_err(|e| {
+                    let field = match e {
+                        TimeError::BadOffset { .. } => "timestamp.utc_offset",
+                        TimeError::UnknownZone { .. } if raw.timestamp.value.contains('[') => {
+                            "timestamp.value"
+                        }
+                        TimeError::UnknownZone { .. } => "timestamp.time_zone",
+                        _ => "timestamp.value",
+                    };
+                    EventError::Timestamp { field, source: e }
+                })?;
         let class = classify_with(
             mapping,
             self.mappings.generic(),
@@ -163,6 +202,7 @@ impl Normalizer {
             category,
             text,
             raw.leg_hint,
+            strategy,
         );
         let carrier = match known {
             Some(m) => m.id.clone(),
@@ -265,6 +305,34 @@ impl Normalizer {
     }
 }
 
+/// Zones of multi-zone countries that feeds name often; resolved up front.
+const COMMON_ZONES: &[&str] = &[
+    "UTC",
+    "America/New_York",
+    "America/Chicago",
+    "America/Denver",
+    "America/Los_Angeles",
+    "America/Phoenix",
+    "America/Anchorage",
+    "Pacific/Honolulu",
+    "America/Toronto",
+    "America/Vancouver",
+    "America/Edmonton",
+    "America/Winnipeg",
+    "America/Halifax",
+    "America/Mexico_City",
+    "America/Sao_Paulo",
+    "Australia/Sydney",
+    "Australia/Melbourne",
+    "Australia/Brisbane",
+    "Australia/Perth",
+    "Australia/Adelaide",
+    "Europe/Madrid",
+    "Europe/Lisbon",
+    "Europe/Moscow",
+    "Asia/Jakarta",
+];
+
 fn non_empty(s: Option<&str>) -> Option<&str> {
     s.map(str::trim).filter(|s| !s.is_empty())
 }
@@ -274,6 +342,14 @@ fn takes_reason(status: Status) -> bool {
     status.is_exception() || matches!(status, Status::Cancelled | Status::ReadyForPickup)
 }
 
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Strategy {
+    /// Hash lookup for codes, one automaton + one regex set pass for text.
+    Indexed,
+    /// Linear scans, one regex per rule.
+    Naive,
+}
+
 fn classify_with(
     mapping: &CarrierMapping,
     generic: &CarrierMapping,
@@ -281,9 +357,13 @@ fn classify_with(
     category: Option<&str>,
     text: Option<&str>,
     leg_hint: Option<LegKind>,
+    strategy: Strategy,
 ) -> Classification {
     let mut decided: Option<(&RuleOutcome, MatchedOn)> = code
-        .and_then(|c| mapping.code_rule(c))
+        .and_then(|c| match strategy {
+            Strategy::Indexed => mapping.code_rule(c),
+            Strategy::Naive => mapping.code_rule_naive(c),
+        })
         .map(|r| (r, MatchedOn::Code));
     let mut text_hits: Option<Vec<usize>> = None;
     let wants_text = match decided {
@@ -291,7 +371,10 @@ fn classify_with(
         Some((r, _)) => r.reason.is_none() && r.status.is_some_and(takes_reason),
     };
     if wants_text && let Some(t) = text {
-        let hits = mapping.text().matching_rules(t);
+        let hits = match strategy {
+            Strategy::Indexed => mapping.text().matching_rules(t),
+            Strategy::Naive => mapping.text().matching_rules_naive(t),
+        };
         if decided.is_none() {
             decided = hits
                 .iter()

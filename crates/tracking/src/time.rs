@@ -66,6 +66,17 @@ pub fn resolve(
     order: DateOrder,
     fallbacks: ZoneFallbacks<'_>,
 ) -> Result<EventTime, TimeError> {
+    resolve_with_zone(raw, None, order, fallbacks)
+}
+
+/// As [`resolve`], with `raw.time_zone` already looked up by the caller (a cache hit); `None`
+/// means "look it up here".
+pub fn resolve_with_zone(
+    raw: &RawTimestamp,
+    given_zone: Option<(&str, &TimeZone)>,
+    order: DateOrder,
+    fallbacks: ZoneFallbacks<'_>,
+) -> Result<EventTime, TimeError> {
     let parsed = parse_local(&raw.value, order)?;
     if let Some(secs) = parsed.offset_seconds {
         return with_offset(&parsed, secs, OffsetBasis::InTimestamp);
@@ -77,6 +88,9 @@ pub fn resolve(
     if let Some(off) = raw.utc_offset.as_deref().filter(|s| !s.trim().is_empty()) {
         let secs = parse_offset_field(off)?;
         return with_offset(&parsed, secs, OffsetBasis::GivenOffset);
+    }
+    if let Some((name, tz)) = given_zone {
+        return with_zone(&parsed, name, tz, OffsetBasis::GivenZone);
     }
     if let Some(zone) = raw.time_zone.as_deref().filter(|s| !s.trim().is_empty()) {
         let zone = zone.trim();
