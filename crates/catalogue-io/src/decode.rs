@@ -8,6 +8,8 @@
 //!    when it decodes without a single malformed sequence;
 //! 4. otherwise an error naming the first byte that is not UTF-8.
 
+use std::borrow::Cow;
+
 use encoding_rs::{GB18030, UTF_16BE, UTF_16LE};
 
 use crate::error::ReadError;
@@ -40,20 +42,26 @@ const UTF8_BOM: &[u8] = &[0xEF, 0xBB, 0xBF];
 
 /// Decodes the text of an uploaded file. See the module documentation for the rules.
 pub fn decode_text(bytes: &[u8]) -> Result<(String, DetectedEncoding), ReadError> {
+    decode_borrowed(bytes).map(|(text, encoding)| (text.into_owned(), encoding))
+}
+
+/// Like [`decode_text`], but UTF-8 input is borrowed instead of copied: a large upload then
+/// costs its size once, not twice.
+pub(crate) fn decode_borrowed(bytes: &[u8]) -> Result<(Cow<'_, str>, DetectedEncoding), ReadError> {
     if let Some(rest) = bytes.strip_prefix(UTF8_BOM) {
-        return utf8(rest).map(|s| (s, DetectedEncoding::Utf8WithBom));
+        return utf8(rest).map(|s| (Cow::Borrowed(s), DetectedEncoding::Utf8WithBom));
     }
     if let Some(rest) = bytes.strip_prefix(&[0xFF, 0xFE]) {
-        return utf16(rest, UTF_16LE).map(|s| (s, DetectedEncoding::Utf16Le));
+        return utf16(rest, UTF_16LE).map(|s| (Cow::Owned(s), DetectedEncoding::Utf16Le));
     }
     if let Some(rest) = bytes.strip_prefix(&[0xFE, 0xFF]) {
-        return utf16(rest, UTF_16BE).map(|s| (s, DetectedEncoding::Utf16Be));
+        return utf16(rest, UTF_16BE).map(|s| (Cow::Owned(s), DetectedEncoding::Utf16Be));
     }
     match std::str::from_utf8(bytes) {
-        Ok(s) => Ok((s.to_owned(), DetectedEncoding::Utf8)),
+        Ok(s) => Ok((Cow::Borrowed(s), DetectedEncoding::Utf8)),
         Err(utf8_error) => {
             if let Some(text) = GB18030.decode_without_bom_handling_and_without_replacement(bytes) {
-                return Ok((text.into_owned(), DetectedEncoding::Gb18030));
+                return Ok((Cow::Owned(text.into_owned()), DetectedEncoding::Gb18030));
             }
             let offset = utf8_error.valid_up_to();
             Err(ReadError::UndecodableText {
@@ -64,8 +72,8 @@ pub fn decode_text(bytes: &[u8]) -> Result<(String, DetectedEncoding), ReadError
     }
 }
 
-fn utf8(bytes: &[u8]) -> Result<String, ReadError> {
-    std::str::from_utf8(bytes).map(str::to_owned).map_err(|e| {
+fn utf8(bytes: &[u8]) -> Result<&str, ReadError> {
+    std::str::from_utf8(bytes).map_err(|e| {
         let offset = e.valid_up_to() + UTF8_BOM.len();
         ReadError::UndecodableText {
             offset,

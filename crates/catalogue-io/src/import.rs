@@ -1,11 +1,12 @@
 //! The whole import in one call, for the CLI and the API: read, map, validate.
 
 use serde::{Deserialize, Serialize};
+use tradelane_domain::SkuRecord;
 
 use crate::error::ReadError;
 use crate::mapping::{ColumnMapping, suggest_mapping};
-use crate::rows::{ImportOptions, ImportReport, parse_rows};
-use crate::sheet::{ReadOptions, SourceFormat, read_sheet};
+use crate::rows::{ImportOptions, ImportReport, RowValidator, parse_rows_with};
+use crate::sheet::{CsvEvent, FileKind, ReadOptions, SourceFormat, read_sheet, scan_csv};
 
 /// Everything an import produced: how the file was read, the mapping used and the report.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
@@ -17,24 +18,142 @@ pub struct Import {
 }
 
 /// Reads `bytes` (CSV or XLSX), maps the columns (with `mapping`, or the suggested one when
-/// `None`) and validates every row. The sheet is dropped before returning, so only the
-/// records stay in memory.
+/// `None`) and validates every row, keeping the valid records in the report.
 pub fn import_bytes(
     bytes: &[u8],
     read: &ReadOptions,
     mapping: Option<&ColumnMapping>,
     options: &ImportOptions,
 ) -> Result<Import, ReadError> {
-    let sheet = read_sheet(bytes, read)?;
-    let mapping = match mapping {
-        Some(m) => m.clone(),
-        None => suggest_mapping(&sheet.headers),
+    let mut records = Vec::new();
+    let mut import = import_bytes_with(bytes, read, mapping, options, |line, record| {
+        records.push((line, record));
+    })?;
+    import.report.records = records;
+    Ok(import)
+}
+
+/// Like [`import_bytes`], but hands each valid record to `sink` as soon as its row is checked
+/// and keeps none. CSV is validated while it is split, so the whole sheet is never held in
+/// memory. On `Err`, or when the report is not committable, the records already handed out
+/// must be discarded (run the sink inside a transaction, or validate once with a sink that
+/// drops and import a second time to write).
+pub fn import_bytes_with(
+    bytes: &[u8],
+    read: &ReadOptions,
+    mapping: Option<&ColumnMapping>,
+    options: &ImportOptions,
+    mut sink: impl FnMut(usize, SkuRecord),
+) -> Result<Import, ReadError> {
+    read.limits.check_bytes(bytes.len())?;
+    if FileKind::detect(bytes) != FileKind::Csv {
+        let sheet = read_sheet(bytes, read)?;
+        let mapping = mapping
+            .cloned()
+            .unwrap_or_else(|| suggest_mapping(&sheet.headers));
+        let report = parse_rows_with(&sheet, &mapping, options, sink);
+        return Ok(Import {
+            format: sheet.format,
+            headers: sheet.headers,
+            mapping,
+            report,
+        });
+    }
+    let mut state: Option<(Vec<String>, ColumnMapping, RowValidator)> = None;
+    let scan = scan_csv(bytes, &read.csv, &read.limits, |event| match event {
+        CsvEvent::Header {
+            names,
+            line,
+            format,
+        } => {
+            let mapping = mapping.cloned().unwrap_or_else(|| suggest_mapping(names));
+            let validator = RowValidator::new(names, line, format, &mapping, options.clone());
+            state = Some((names.to_vec(), mapping, validator));
+        }
+        CsvEvent::Row(row) => {
+            if let Some((_, _, validator)) = &mut state
+                && let Some(record) = validator.validate(&row)
+            {
+                sink(row.line, record);
+            }
+        }
+    })?;
+    let Some((headers, mapping, validator)) = state else {
+        return Err(ReadError::EmptyFile);
     };
-    let report = parse_rows(&sheet, &mapping, options);
     Ok(Import {
-        format: sheet.format,
-        headers: sheet.headers,
+        format: scan.format,
+        headers,
         mapping,
-        report,
+        report: validator.finish(),
     })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::error::RaggedRow;
+
+    const CSV: &str = "\n货号;品名;毛重(千克)\nA1;杯子;1,5\nA2;盘子;x\nA3;碗;0,25\n";
+
+    #[test]
+    fn streaming_and_collecting_agree() {
+        let (gbk, _, _) = encoding_rs::GBK.encode(CSV);
+        let read = ReadOptions::default();
+        let options = ImportOptions::default();
+        let collected = import_bytes(&gbk, &read, None, &options).unwrap();
+        let mut streamed_records = Vec::new();
+        let streamed = import_bytes_with(&gbk, &read, None, &options, |line, record| {
+            streamed_records.push((line, record));
+        })
+        .unwrap();
+        assert_eq!(collected.report.records, streamed_records);
+        assert_eq!(collected.report.errors, streamed.report.errors);
+        assert_eq!(streamed.report.errors.len(), 1);
+        assert_eq!(streamed.report.errors[0].line, 4);
+        assert_eq!(streamed.report.valid_rows, 2);
+        assert!(!streamed.report.is_committable());
+        assert_eq!(streamed.headers, vec!["货号", "品名", "毛重(千克)"]);
+        let sheet = read_sheet(&gbk, &read).unwrap();
+        assert_eq!(streamed.format, sheet.format);
+        assert_eq!(sheet.header_line, 2);
+    }
+
+    #[test]
+    fn ragged_rows_fail_the_streaming_import_too() {
+        let err = import_bytes_with(
+            b"sku,title\nA1,Cup\nA2\n",
+            &ReadOptions::default(),
+            None,
+            &ImportOptions::default(),
+            |_, _| {},
+        )
+        .unwrap_err();
+        assert_eq!(
+            err,
+            ReadError::RaggedRows(vec![RaggedRow {
+                line: 3,
+                expected: 2,
+                actual: 1
+            }])
+        );
+    }
+
+    #[test]
+    fn an_edited_mapping_is_used() {
+        let bytes = "Code,Name,Notes\nA1,Cup,fragile\n".as_bytes();
+        let read = ReadOptions::default();
+        let import = import_bytes(bytes, &read, None, &ImportOptions::default()).unwrap();
+        assert!(
+            !import.report.is_committable(),
+            "Code/Name are not recognised as SKU/title"
+        );
+        let mut mapping = import.mapping.clone();
+        mapping.columns[0].field = Some(crate::Field::SkuCode);
+        mapping.columns[1].field = Some(crate::Field::Title);
+        mapping.columns[2].field = Some(crate::Field::Brand);
+        let import = import_bytes(bytes, &read, Some(&mapping), &ImportOptions::default()).unwrap();
+        assert!(import.report.is_committable(), "{:?}", import.report.errors);
+        assert_eq!(import.report.records[0].1.brand.as_deref(), Some("fragile"));
+    }
 }

@@ -26,14 +26,15 @@ pub use export::{
     ExportError, battery_label, errors_to_csv, errors_to_xlsx, export_csv, export_xlsx,
 };
 pub use field::Field;
-pub use import::{Import, import_bytes};
+pub use import::{Import, import_bytes, import_bytes_with};
 pub use limits::ImportLimits;
 pub use mapping::{
     ColumnBinding, ColumnMapping, MappingError, RecognisedHeader, recognise_header, suggest_mapping,
 };
 pub use number::{DecimalSeparator, ParsedNumber, parse_number};
 pub use rows::{
-    ImportOptions, ImportReport, ImportWarning, MAX_REPORTED_ERRORS, RowError, parse_rows,
+    ImportOptions, ImportReport, ImportWarning, MAX_REPORTED_ERRORS, RowError, RowValidator,
+    parse_rows, parse_rows_with,
 };
 pub use sheet::{
     CsvOptions, FileKind, ReadOptions, Row, Sheet, SourceFormat, cell_ref, column_letters,

@@ -70,6 +70,8 @@ pub struct ImportReport {
     pub warnings: Vec<ImportWarning>,
     /// Data rows read from the sheet.
     pub rows_read: usize,
+    /// Rows that gave a valid record (whether kept in `records` or handed to a sink).
+    pub valid_rows: usize,
 }
 
 /// A report lists at most this many errors; a file that bad needs fixing at its source.
@@ -79,7 +81,7 @@ impl ImportReport {
     /// True when every row is valid and there is something to commit. A file with any error
     /// commits nothing.
     pub fn is_committable(&self) -> bool {
-        self.errors.is_empty() && self.errors_not_listed == 0 && !self.records.is_empty()
+        self.errors.is_empty() && self.errors_not_listed == 0 && self.valid_rows > 0
     }
 
     /// Total number of errors found, listed or not.
@@ -110,54 +112,124 @@ fn excerpt(text: &str) -> String {
 /// Validates every row of `sheet` under `mapping`. Mapping problems are reported on the header
 /// row and stop the row checks (every row would fail the same way).
 pub fn parse_rows(sheet: &Sheet, mapping: &ColumnMapping, options: &ImportOptions) -> ImportReport {
-    let mut report = ImportReport {
-        rows_read: sheet.rows.len(),
-        ..ImportReport::default()
-    };
-    let mapping_errors = mapping.check(sheet.headers.len());
-    if !mapping_errors.is_empty() {
+    let mut records = Vec::new();
+    let mut report = parse_rows_with(sheet, mapping, options, |line, record| {
+        records.push((line, record));
+    });
+    report.records = records;
+    report
+}
+
+/// Like [`parse_rows`], but hands each valid record to `sink` instead of keeping it, so a caller
+/// can validate a large file without holding its records (e.g. a first pass that only counts
+/// errors, then a second pass that writes). The returned report has no records.
+pub fn parse_rows_with(
+    sheet: &Sheet,
+    mapping: &ColumnMapping,
+    options: &ImportOptions,
+    mut sink: impl FnMut(usize, SkuRecord),
+) -> ImportReport {
+    let mut validator = RowValidator::new(
+        &sheet.headers,
+        sheet.header_line,
+        &sheet.format,
+        mapping,
+        options.clone(),
+    );
+    if validator.can_read_rows() {
+        for row in &sheet.rows {
+            if let Some(record) = validator.validate(row) {
+                sink(row.line, record);
+            }
+        }
+    }
+    validator.finish()
+}
+
+/// Validates rows one at a time, remembering what spans rows (duplicate codes, warnings).
+pub struct RowValidator {
+    columns: Columns,
+    options: ImportOptions,
+    separator: DecimalSeparator,
+    first_line_of_code: HashMap<String, usize>,
+    /// Per column: first row and count of numbers read with an ambiguous thousands separator.
+    ambiguous: Vec<(String, usize, usize)>,
+    report: ImportReport,
+    mapping_ok: bool,
+}
+
+impl RowValidator {
+    /// A validator for rows under `headers` (read from `format`). Mapping problems are
+    /// recorded on the header row at once.
+    pub fn new(
+        headers: &[String],
+        header_line: usize,
+        format: &SourceFormat,
+        mapping: &ColumnMapping,
+        options: ImportOptions,
+    ) -> Self {
+        let mut report = ImportReport::default();
+        let mapping_errors = mapping.check(headers.len());
+        let mapping_ok = mapping_errors.is_empty();
         for error in mapping_errors {
             report.push_error(RowError {
-                line: sheet.header_line,
+                line: header_line,
                 column: String::new(),
                 field: None,
                 value: String::new(),
                 expected: error.to_string(),
             });
         }
-        return report;
-    }
-    if let SourceFormat::Csv {
-        delimiter_found: false,
-        ..
-    } = sheet.format
-    {
-        report.warnings.push(ImportWarning {
-            line: Some(sheet.header_line),
-            column: None,
-            message: "no comma, semicolon, tab or pipe was found: the file was read as one column"
-                .to_owned(),
-        });
-    }
-    for column in mapping.unknown_columns() {
-        report.warnings.push(ImportWarning {
-            line: None,
-            column: Some(column.display_name()),
-            message: format!("column \"{}\" is not imported", column.display_name()),
-        });
-    }
-    let separator = options
-        .decimal_separator
-        .unwrap_or_else(|| DecimalSeparator::for_format(&sheet.format));
-    let columns = Columns::new(mapping);
-    let mut first_line_of_code: HashMap<String, usize> = HashMap::new();
-    let mut ambiguous: Vec<(String, usize, usize)> = Vec::new();
-    for row in &sheet.rows {
-        let mut reader = RowReader {
-            row,
-            columns: &columns,
+        if let SourceFormat::Csv {
+            delimiter_found: false,
+            ..
+        } = format
+        {
+            report.warnings.push(ImportWarning {
+                line: Some(header_line),
+                column: None,
+                message:
+                    "no comma, semicolon, tab or pipe was found: the file was read as one column"
+                        .to_owned(),
+            });
+        }
+        for column in mapping.unknown_columns() {
+            report.warnings.push(ImportWarning {
+                line: None,
+                column: Some(column.display_name()),
+                message: format!("column \"{}\" is not imported", column.display_name()),
+            });
+        }
+        let separator = options
+            .decimal_separator
+            .unwrap_or_else(|| DecimalSeparator::for_format(format));
+        RowValidator {
+            columns: Columns::new(mapping),
             options,
             separator,
+            first_line_of_code: HashMap::new(),
+            ambiguous: Vec::new(),
+            report,
+            mapping_ok,
+        }
+    }
+
+    /// False when the mapping is unusable; rows would all fail the same way.
+    pub fn can_read_rows(&self) -> bool {
+        self.mapping_ok
+    }
+
+    /// Validates one row: the record when the row is valid, otherwise its errors are recorded.
+    pub fn validate(&mut self, row: &Row) -> Option<SkuRecord> {
+        if !self.mapping_ok {
+            return None;
+        }
+        self.report.rows_read += 1;
+        let mut reader = RowReader {
+            row,
+            columns: &self.columns,
+            options: &self.options,
+            separator: self.separator,
             errors: Vec::new(),
             bad_cells: Vec::new(),
             ambiguous: Vec::new(),
@@ -169,9 +241,9 @@ pub fn parse_rows(sheet: &Sheet, mapping: &ColumnMapping, options: &ImportOption
             ..
         } = reader;
         for column in row_ambiguous {
-            match ambiguous.iter_mut().find(|(c, _, _)| *c == column) {
+            match self.ambiguous.iter_mut().find(|(c, _, _)| *c == column) {
                 Some((_, _, count)) => *count += 1,
-                None => ambiguous.push((column, row.line, 1)),
+                None => self.ambiguous.push((column, row.line, 1)),
             }
         }
         let mut errors = errors;
@@ -179,11 +251,10 @@ pub fn parse_rows(sheet: &Sheet, mapping: &ColumnMapping, options: &ImportOption
         let mut row_errors: Vec<RowError> = errors.into_iter().map(|(_, e)| e).collect();
         if let Some(record) = &record {
             let code = record.code.as_str();
-            if let Some(&earlier) = first_line_of_code.get(code) {
-                let column = columns.name(&Field::SkuCode);
+            if let Some(&earlier) = self.first_line_of_code.get(code) {
                 row_errors.push(RowError {
                     line: row.line,
-                    column,
+                    column: self.columns.name(&Field::SkuCode),
                     field: Some(Field::SkuCode),
                     value: excerpt(code),
                     expected: format!(
@@ -191,45 +262,57 @@ pub fn parse_rows(sheet: &Sheet, mapping: &ColumnMapping, options: &ImportOption
                     ),
                 });
             } else {
-                first_line_of_code.insert(code.to_owned(), row.line);
+                self.first_line_of_code.insert(code.to_owned(), row.line);
             }
         }
         match record {
-            Some(record) if row_errors.is_empty() => report.records.push((row.line, record)),
-            _ => row_errors.into_iter().for_each(|e| report.push_error(e)),
+            Some(record) if row_errors.is_empty() => {
+                self.report.valid_rows += 1;
+                Some(record)
+            }
+            _ => {
+                row_errors
+                    .into_iter()
+                    .for_each(|e| self.report.push_error(e));
+                None
+            }
         }
     }
-    for (column, line, count) in ambiguous {
-        report.warnings.push(ImportWarning {
-            line: Some(line),
-            column: Some(column.clone()),
-            message: format!(
-                "{count} number(s) in \"{column}\" use a thousands separator and no decimals \
-                 (e.g. 1,500 read as one thousand five hundred); check they are not decimals"
-            ),
-        });
+
+    /// The report of everything validated so far (without records).
+    pub fn finish(mut self) -> ImportReport {
+        for (column, line, count) in std::mem::take(&mut self.ambiguous) {
+            self.report.warnings.push(ImportWarning {
+                line: Some(line),
+                column: Some(column.clone()),
+                message: format!(
+                    "{count} number(s) in \"{column}\" use a thousands separator and no decimals \
+                     (e.g. 1,500 read as one thousand five hundred); check they are not decimals"
+                ),
+            });
+        }
+        self.report
     }
-    report
 }
 
 /// Where each field is, resolved once per sheet.
-struct Columns<'a> {
-    by_field: HashMap<Field, &'a ColumnBinding>,
-    national: Vec<(Country, &'a ColumnBinding)>,
-    marketplace: Vec<(String, &'a ColumnBinding)>,
+struct Columns {
+    by_field: HashMap<Field, ColumnBinding>,
+    national: Vec<(Country, ColumnBinding)>,
+    marketplace: Vec<(String, ColumnBinding)>,
 }
 
-impl<'a> Columns<'a> {
-    fn new(mapping: &'a ColumnMapping) -> Self {
+impl Columns {
+    fn new(mapping: &ColumnMapping) -> Self {
         let mut by_field = HashMap::new();
         let mut national = Vec::new();
         let mut marketplace = Vec::new();
         for binding in &mapping.columns {
             match &binding.field {
-                Some(Field::NationalHsCode(country)) => national.push((*country, binding)),
-                Some(Field::MarketplaceId(key)) => marketplace.push((key.clone(), binding)),
+                Some(Field::NationalHsCode(country)) => national.push((*country, binding.clone())),
+                Some(Field::MarketplaceId(key)) => marketplace.push((key.clone(), binding.clone())),
                 Some(field) => {
-                    by_field.insert(field.clone(), binding);
+                    by_field.insert(field.clone(), binding.clone());
                 }
                 None => {}
             }
@@ -241,8 +324,8 @@ impl<'a> Columns<'a> {
         }
     }
 
-    fn get(&self, field: &Field) -> Option<&'a ColumnBinding> {
-        self.by_field.get(field).copied()
+    fn get(&self, field: &Field) -> Option<&ColumnBinding> {
+        self.by_field.get(field)
     }
 
     fn name(&self, field: &Field) -> String {
@@ -252,9 +335,9 @@ impl<'a> Columns<'a> {
     }
 }
 
-struct RowReader<'r, 'a> {
+struct RowReader<'r> {
     row: &'r Row,
-    columns: &'r Columns<'a>,
+    columns: &'r Columns,
     options: &'r ImportOptions,
     separator: DecimalSeparator,
     /// Errors with the column index they belong to, so a row's errors read left to right.
@@ -268,7 +351,7 @@ struct RowReader<'r, 'a> {
 /// A cell's value with the binding it came from.
 type Cell<'a> = (&'a ColumnBinding, &'a str);
 
-impl<'r, 'a> RowReader<'r, 'a> {
+impl<'r> RowReader<'r> {
     fn error(
         &mut self,
         binding: Option<&ColumnBinding>,
@@ -293,7 +376,7 @@ impl<'r, 'a> RowReader<'r, 'a> {
     }
 
     /// The trimmed, non-empty text of a bound cell; a formula that leaked as text is an error.
-    fn text_of(&mut self, binding: &'a ColumnBinding) -> Option<&'r str> {
+    fn text_of(&mut self, binding: &'r ColumnBinding) -> Option<&'r str> {
         let raw = self.row.cells.get(binding.index)?.trim();
         if raw.is_empty() {
             return None;
@@ -321,10 +404,7 @@ impl<'r, 'a> RowReader<'r, 'a> {
         Some(raw)
     }
 
-    fn cell(&mut self, field: &Field) -> Option<Cell<'r>>
-    where
-        'a: 'r,
-    {
+    fn cell(&mut self, field: &Field) -> Option<Cell<'r>> {
         let binding = self.columns.get(field)?;
         self.text_of(binding).map(|text| (binding, text))
     }
@@ -344,10 +424,7 @@ impl<'r, 'a> RowReader<'r, 'a> {
         }
     }
 
-    fn record(&mut self) -> Option<SkuRecord>
-    where
-        'a: 'r,
-    {
+    fn record(&mut self) -> Option<SkuRecord> {
         let code = self.code();
         let title = self.required_text(Field::Title, "a title (required)");
         let brand = self.optional_text(Field::Brand);
@@ -396,10 +473,7 @@ impl<'r, 'a> RowReader<'r, 'a> {
         complete.then_some(record)
     }
 
-    fn code(&mut self) -> Option<SkuCode>
-    where
-        'a: 'r,
-    {
+    fn code(&mut self) -> Option<SkuCode> {
         let Some((binding, text)) = self.cell(&Field::SkuCode) else {
             let binding = self.columns.get(&Field::SkuCode);
             self.error(binding, Field::SkuCode, "", "a SKU code (required)");
@@ -414,10 +488,7 @@ impl<'r, 'a> RowReader<'r, 'a> {
         }
     }
 
-    fn required_text(&mut self, field: Field, expected: &str) -> Option<String>
-    where
-        'a: 'r,
-    {
+    fn required_text(&mut self, field: Field, expected: &str) -> Option<String> {
         match self.cell(&field) {
             Some((_, text)) => Some(text.to_owned()),
             None => {
@@ -428,17 +499,11 @@ impl<'r, 'a> RowReader<'r, 'a> {
         }
     }
 
-    fn optional_text(&mut self, field: Field) -> Option<String>
-    where
-        'a: 'r,
-    {
+    fn optional_text(&mut self, field: Field) -> Option<String> {
         self.cell(&field).map(|(_, text)| text.to_owned())
     }
 
-    fn origin(&mut self) -> Option<Country>
-    where
-        'a: 'r,
-    {
+    fn origin(&mut self) -> Option<Country> {
         let (binding, text) = self.cell(&Field::Origin)?;
         let country = parse_country(text);
         if country.is_none() {
@@ -453,10 +518,7 @@ impl<'r, 'a> RowReader<'r, 'a> {
         country
     }
 
-    fn hs_code(&mut self) -> Option<HsCode>
-    where
-        'a: 'r,
-    {
+    fn hs_code(&mut self) -> Option<HsCode> {
         let (binding, text) = self.cell(&Field::HsCode)?;
         self.parse_hs(binding, Field::HsCode, text)
     }
@@ -484,10 +546,7 @@ impl<'r, 'a> RowReader<'r, 'a> {
         codes
     }
 
-    fn unit_value(&mut self) -> Option<Money>
-    where
-        'a: 'r,
-    {
+    fn unit_value(&mut self) -> Option<Money> {
         let currency_cell = self.cell(&Field::Currency);
         let column_currency = match currency_cell {
             Some((binding, text)) => match currency_from_unit(text) {
@@ -560,10 +619,7 @@ impl<'r, 'a> RowReader<'r, 'a> {
         Some(Money::new(amount, currency))
     }
 
-    fn weight(&mut self, field: Field) -> Option<Weight>
-    where
-        'a: 'r,
-    {
+    fn weight(&mut self, field: Field) -> Option<Weight> {
         let (binding, text) = self.cell(&field)?;
         let (number_text, cell_unit) = split_number(text);
         let unit = match cell_unit {
@@ -649,10 +705,7 @@ impl<'r, 'a> RowReader<'r, 'a> {
         }
     }
 
-    fn dimensions(&mut self) -> Option<Dimensions>
-    where
-        'a: 'r,
-    {
+    fn dimensions(&mut self) -> Option<Dimensions> {
         if let Some((binding, text)) = self.cell(&Field::Dimensions) {
             return self.dimensions_cell(binding, text);
         }
@@ -740,10 +793,7 @@ impl<'r, 'a> RowReader<'r, 'a> {
         }
     }
 
-    fn list(&mut self, field: &Field, separators: &[char]) -> Vec<String>
-    where
-        'a: 'r,
-    {
+    fn list(&mut self, field: &Field, separators: &[char]) -> Vec<String> {
         let Some((_, text)) = self.cell(field) else {
             return Vec::new();
         };
@@ -754,10 +804,7 @@ impl<'r, 'a> RowReader<'r, 'a> {
             .collect()
     }
 
-    fn image_urls(&mut self) -> Vec<String>
-    where
-        'a: 'r,
-    {
+    fn image_urls(&mut self) -> Vec<String> {
         let Some((_, text)) = self.cell(&Field::ImageUrls) else {
             return Vec::new();
         };
@@ -777,10 +824,7 @@ impl<'r, 'a> RowReader<'r, 'a> {
         urls
     }
 
-    fn battery(&mut self) -> Battery
-    where
-        'a: 'r,
-    {
+    fn battery(&mut self) -> Battery {
         let label = self.cell(&Field::Battery);
         let mut battery = match label {
             Some((binding, text)) => match Battery::parse_label(text) {
@@ -862,13 +906,13 @@ impl<'r, 'a> RowReader<'r, 'a> {
                 .national
                 .iter()
                 .find(|(c, _)| problem.value.starts_with(&format!("{}:", c.code())))
-                .map(|(_, b)| *b),
+                .map(|(_, b)| b),
             "marketplace_ids" => self
                 .columns
                 .marketplace
                 .iter()
                 .find(|(k, _)| problem.value == *k || problem.value.starts_with(&format!("{k}:")))
-                .map(|(_, b)| *b),
+                .map(|(_, b)| b),
             _ => None,
         };
         if binding.is_some_and(|b| self.bad_cells.contains(&b.index)) {

@@ -8,7 +8,7 @@ use std::io::Cursor;
 
 use calamine::{Data, Reader, Xlsx};
 
-use crate::decode::{DetectedEncoding, decode_text};
+use crate::decode::{DetectedEncoding, decode_borrowed};
 use crate::delimiter::{Delimiter, sniff_delimiter};
 use crate::error::{CellIssue, CellProblem, RaggedRow, ReadError};
 use crate::limits::ImportLimits;
@@ -106,8 +106,47 @@ pub fn read_csv(
     options: &CsvOptions,
     limits: &ImportLimits,
 ) -> Result<Sheet, ReadError> {
+    let mut headers = Vec::new();
+    let mut rows = Vec::new();
+    let scan = scan_csv(bytes, options, limits, |event| match event {
+        CsvEvent::Header { names, .. } => headers = names.to_vec(),
+        CsvEvent::Row(row) => rows.push(row),
+    })?;
+    Ok(Sheet {
+        headers,
+        header_line: scan.header_line,
+        rows,
+        format: scan.format,
+    })
+}
+
+/// What the CSV scanner hands out, in file order: the header once, then each data row.
+pub(crate) enum CsvEvent<'h> {
+    Header {
+        names: &'h [String],
+        line: usize,
+        format: &'h SourceFormat,
+    },
+    Row(Row),
+}
+
+/// How a scanned CSV file was read.
+pub(crate) struct CsvScan {
+    pub header_line: usize,
+    pub format: SourceFormat,
+}
+
+/// Decodes and splits CSV bytes, handing each row to `on_event` as soon as it is read, so an
+/// import never needs the whole sheet in memory. Structural errors (ragged rows) are collected
+/// over the whole file and returned at the end; rows already handed out must then be discarded.
+pub(crate) fn scan_csv(
+    bytes: &[u8],
+    options: &CsvOptions,
+    limits: &ImportLimits,
+    mut on_event: impl FnMut(CsvEvent<'_>),
+) -> Result<CsvScan, ReadError> {
     limits.check_bytes(bytes.len())?;
-    let (text, encoding) = decode_text(bytes)?;
+    let (text, encoding) = decode_borrowed(bytes)?;
     if text.trim().is_empty() {
         return Err(ReadError::EmptyFile);
     }
@@ -123,15 +162,6 @@ pub fn read_csv(
         delimiter,
         delimiter_found,
     };
-    parse_csv_text(&text, delimiter, limits, format)
-}
-
-fn parse_csv_text(
-    text: &str,
-    delimiter: Delimiter,
-    limits: &ImportLimits,
-    format: SourceFormat,
-) -> Result<Sheet, ReadError> {
     let mut reader = csv::ReaderBuilder::new()
         .has_headers(false)
         .flexible(true)
@@ -140,8 +170,8 @@ fn parse_csv_text(
     let mut record = csv::StringRecord::new();
     // Newlines inside quoted cells advance the text line but not the Excel row.
     let mut newlines_inside_cells: u64 = 0;
-    let mut headers: Option<(Vec<String>, usize)> = None;
-    let mut rows = Vec::new();
+    let mut header: Option<(usize, usize)> = None;
+    let mut row_count = 0usize;
     let mut ragged = Vec::new();
     loop {
         let more = reader.read_record(&mut record).map_err(|e| csv_error(&e))?;
@@ -161,12 +191,16 @@ fn parse_csv_text(
         if record.iter().all(|f| f.trim().is_empty()) {
             continue;
         }
-        let Some((header, _)) = &headers else {
-            let header: Vec<String> = record.iter().map(|h| h.trim().to_owned()).collect();
-            headers = Some((header, line));
+        let Some((_, expected)) = header else {
+            let names: Vec<String> = record.iter().map(|h| h.trim().to_owned()).collect();
+            header = Some((line, names.len()));
+            on_event(CsvEvent::Header {
+                names: &names,
+                line,
+                format: &format,
+            });
             continue;
         };
-        let expected = header.len();
         let mut cells: Vec<String> = record.iter().map(str::to_owned).collect();
         // Spreadsheet programs sometimes pad rows with empty trailing fields; those carry nothing.
         while cells.len() > expected && cells.last().is_some_and(|c| c.trim().is_empty()) {
@@ -180,26 +214,25 @@ fn parse_csv_text(
             });
             continue;
         }
-        if rows.len() == limits.max_rows {
+        if row_count == limits.max_rows {
             return Err(ReadError::TooManyRows {
                 max: limits.max_rows,
             });
         }
-        rows.push(Row { line, cells });
+        row_count += 1;
+        on_event(CsvEvent::Row(Row { line, cells }));
     }
     if !ragged.is_empty() {
         return Err(ReadError::RaggedRows(ragged));
     }
-    let Some((headers, header_line)) = headers else {
+    let Some((header_line, _)) = header else {
         return Err(ReadError::EmptyFile);
     };
-    if rows.is_empty() {
+    if row_count == 0 {
         return Err(ReadError::NoDataRows);
     }
-    Ok(Sheet {
-        headers,
+    Ok(CsvScan {
         header_line,
-        rows,
         format,
     })
 }
