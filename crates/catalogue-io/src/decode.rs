@@ -61,7 +61,11 @@ pub(crate) fn decode_borrowed(bytes: &[u8]) -> Result<(Cow<'_, str>, DetectedEnc
         Ok(s) => Ok((Cow::Borrowed(s), DetectedEncoding::Utf8)),
         Err(utf8_error) => {
             if let Some(text) = GB18030.decode_without_bom_handling_and_without_replacement(bytes) {
-                return Ok((Cow::Owned(text.into_owned()), DetectedEncoding::Gb18030));
+                // The decoder reserves for the worst case (up to twice the input); give the
+                // slack back before the text is held for the whole import.
+                let mut text = text.into_owned();
+                text.shrink_to_fit();
+                return Ok((Cow::Owned(text), DetectedEncoding::Gb18030));
             }
             let offset = utf8_error.valid_up_to();
             Err(ReadError::UndecodableText {
