@@ -9,7 +9,64 @@ use tradelane_tracking::{
 };
 
 fn main() {
+    cpu_time_report();
     divan::main();
+}
+
+/// On-CPU nanoseconds of the current thread (Linux `schedstat`), so the figure is per core even
+/// when other processes compete for the machine. `None` elsewhere.
+fn thread_cpu_ns() -> Option<u64> {
+    let s = std::fs::read_to_string("/proc/thread-self/schedstat").ok()?;
+    s.split_whitespace().next()?.parse().ok()
+}
+
+fn per_cpu_second(label: &str, items: usize, f: impl Fn()) {
+    let Some(start) = thread_cpu_ns() else {
+        println!("{label}: thread CPU time unavailable on this platform");
+        return;
+    };
+    f();
+    let Some(end) = thread_cpu_ns() else { return };
+    let secs = (end - start) as f64 / 1e9;
+    println!(
+        "{label}: {items} items in {secs:.3} CPU-s = {:.0} items per CPU-second",
+        items as f64 / secs
+    );
+}
+
+/// Throughput per CPU-second for the headline figures (printed before divan's wall-clock table).
+fn cpu_time_report() {
+    let n = normalizer();
+    let evs = events();
+    let reps = 30;
+    // Warm up caches and lazy regex DFA states.
+    for e in &evs {
+        let _ = black_box(n.normalize(e));
+        let _ = black_box(n.normalize_naive(e));
+    }
+    per_cpu_second("cpu normalize_indexed", evs.len() * reps, || {
+        for _ in 0..reps {
+            for e in &evs {
+                let _ = black_box(n.normalize(black_box(e)));
+            }
+        }
+    });
+    per_cpu_second("cpu normalize_naive_baseline", evs.len() * 5, || {
+        for _ in 0..5 {
+            for e in &evs {
+                let _ = black_box(n.normalize_naive(black_box(e)));
+            }
+        }
+    });
+    let ships = shipments();
+    let total: usize = ships.iter().map(Vec::len).sum();
+    per_cpu_second("cpu derive_state (events)", total * reps, || {
+        for _ in 0..reps {
+            for s in &ships {
+                black_box(derive_state(black_box(s)));
+            }
+        }
+    });
 }
 
 const EVENTS: usize = 10_000;

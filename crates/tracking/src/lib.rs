@@ -11,6 +11,7 @@ pub mod event;
 pub mod mapping;
 pub mod model;
 pub mod normalize;
+pub mod parsers;
 pub mod state;
 pub mod status;
 pub mod time;
