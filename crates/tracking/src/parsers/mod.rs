@@ -42,7 +42,7 @@ pub(crate) fn parse_json(text: &str) -> Result<Value, ParseError> {
 }
 
 /// A string at `path` (object keys), trimmed, non-empty; numbers are accepted as text.
-pub(crate) fn str_at<'a>(v: &'a Value, path: &[&str]) -> Option<String> {
+pub(crate) fn str_at(v: &Value, path: &[&str]) -> Option<String> {
     let mut cur = v;
     for key in path {
         cur = cur.get(key)?;
