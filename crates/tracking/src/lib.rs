@@ -7,6 +7,7 @@
 //! against transit history and exception rules at a given `now`. Nothing here does I/O or reads
 //! the clock.
 
+pub mod connector;
 pub mod event;
 pub mod mapping;
 pub mod model;
