@@ -8,6 +8,7 @@
 //! the clock.
 
 pub mod connector;
+pub mod eta;
 pub mod event;
 pub mod mapping;
 pub mod model;
