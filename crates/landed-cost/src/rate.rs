@@ -269,9 +269,22 @@ fn parse_specific(term: &str, default_currency: Currency) -> Result<SpecificDuty
     if per_quantity.is_zero() {
         return Err(format!("'{term}': quantity 0"));
     }
-    let unit = MeasureUnit::parse(unit_text).ok_or_else(|| {
-        format!("'{term}': unknown unit '{unit_text}' (known: kg, each/item/p/st, pr./pair, doz., liter, m2)")
-    })?;
+    // Units that are multiples of a base measure: per gross (144 items), per tonne, per hectolitre; a bare count
+    // ("/1000") is per thousand items.
+    let (unit, factor) = match unit_text.trim().trim_end_matches('.').to_ascii_lowercase().as_str() {
+        "" if digits_end > 0 => (MeasureUnit::Item, Decimal::ONE),
+        "gross" => (MeasureUnit::Item, Decimal::from(144)),
+        "head" => (MeasureUnit::Item, Decimal::ONE),
+        "t" | "tonne" | "ton" => (MeasureUnit::Kg, Decimal::from(1000)),
+        "hl" => (MeasureUnit::Litre, Decimal::ONE_HUNDRED),
+        _ => (
+            MeasureUnit::parse(unit_text).ok_or_else(|| {
+                format!("'{term}': unknown unit '{unit_text}' (known: kg, t, each/item/p/st, pr./pair, doz., gross, liter, hl, m2)")
+            })?,
+            Decimal::ONE,
+        ),
+    };
+    let per_quantity = per_quantity * factor;
     Ok(SpecificDuty {
         amount,
         currency,
@@ -322,6 +335,18 @@ mod tests {
         assert_eq!(bounded.minimum.as_ref().unwrap().amount, dec!(2));
         assert_eq!(bounded.maximum.as_ref().unwrap().amount, dec!(5));
         assert_eq!(parse("3.5 EUR/p/st").specific[0].unit, MeasureUnit::Item);
+        let hl = parse("20.00 GBP / hl");
+        assert_eq!(
+            (hl.specific[0].unit, hl.specific[0].per_quantity),
+            (MeasureUnit::Litre, dec!(100))
+        );
+        let thousand = parse("89.6¢/1000");
+        assert_eq!(
+            (thousand.specific[0].unit, thousand.specific[0].per_quantity),
+            (MeasureUnit::Item, dec!(1000))
+        );
+        assert_eq!(parse("4.2¢/gross").specific[0].per_quantity, dec!(144));
+        assert_eq!(parse("$1.10/t").specific[0].per_quantity, dec!(1000));
     }
 
     #[test]

@@ -143,7 +143,7 @@ fn total(q: &Quote) -> Decimal {
     q.totals.total.amount()
 }
 
-fn component<'a>(q: &'a Quote, kind: ComponentKind) -> &'a Component {
+fn component(q: &Quote, kind: ComponentKind) -> &Component {
     q.components()
         .find(|c| c.kind == kind)
         .unwrap_or_else(|| panic!("no {kind:?} in {:#?}", figures(q)))

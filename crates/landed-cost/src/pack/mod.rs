@@ -201,6 +201,11 @@ impl RulePack {
         self.fees.iter().map(|r| &**r)
     }
 
+    /// Number of nodes in the HS-prefix tries (memory indicator).
+    pub fn index_nodes(&self) -> usize {
+        self.index.trie_nodes()
+    }
+
     /// Number of rules by kind.
     pub fn counts(&self) -> RuleCounts {
         let additional = self.duties.iter().filter(|d| d.layer.is_some()).count();
