@@ -10,6 +10,7 @@
 pub mod connector;
 pub mod eta;
 pub mod event;
+pub mod exceptions;
 pub mod mapping;
 pub mod model;
 pub mod normalize;
