@@ -160,7 +160,7 @@ proptest! {
         let after = make("2026-07-01");
         prop_assert_eq!(before.totals.duties.amount(), Decimal::ZERO);
         let value = Decimal::new(i64::from(cents), 2);
-        let expected = if ioss { Decimal::from(3) } else { (value * Decimal::new(12, 2)).round_dp(2) };
+        let expected = if ioss { Decimal::from(3) } else { (value * Decimal::new(12, 2)).round_dp_with_strategy(2, rust_decimal::RoundingStrategy::MidpointAwayFromZero) };
         prop_assert_eq!(after.totals.duties.amount(), expected);
     }
 
@@ -173,7 +173,7 @@ proptest! {
         };
         prop_assert_eq!(make("2025-08-28").totals.total.amount(), Decimal::ZERO);
         let value = Decimal::new(i64::from(cents), 2);
-        prop_assert_eq!(make("2025-08-29").totals.duties.amount(), (value * Decimal::new(165, 3)).round_dp(2));
+        prop_assert_eq!(make("2025-08-29").totals.duties.amount(), (value * Decimal::new(165, 3)).round_dp_with_strategy(2, rust_decimal::RoundingStrategy::MidpointAwayFromZero));
     }
 
     #[test]

@@ -7,13 +7,13 @@ use crate::pack::{
 use jiff::civil::Date;
 use rust_decimal::Decimal;
 use serde::ser::SerializeStruct;
-use serde::{Serialize, Serializer};
+use serde::{Deserialize, Serialize, Serializer};
 use std::sync::Arc;
 use thiserror::Error;
 use tradelane_domain::{Country, Currency, HsCode, Incoterm, Money, Subdivision};
 
 /// One order line to quote.
-#[derive(Debug, Clone, PartialEq)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct QuoteLine {
     /// HS code as declared in the destination (6 to 10 digits).
     pub hs_code: HsCode,
@@ -26,24 +26,28 @@ pub struct QuoteLine {
     /// Net weight of the whole line in kilograms.
     pub net_weight_kg: Decimal,
     /// Volume of the whole line in litres, where a duty is charged per litre.
+    #[serde(default)]
     pub volume_litres: Option<Decimal>,
     /// Area of the whole line in square metres, where a duty is charged per m².
+    #[serde(default)]
     pub area_m2: Option<Decimal>,
     /// Product category for category-based reduced tax rates ("books", "children_clothing", "food" ...).
+    #[serde(default)]
     pub category: Option<String>,
 }
 
 /// Where the goods are imported.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Destination {
     /// Country of import.
     pub country: Country,
     /// US state or Canadian province, where taxes depend on it.
+    #[serde(default)]
     pub subdivision: Option<Subdivision>,
 }
 
 /// A shipment to quote: lines, destination, transport, terms, seller facts and the date.
-#[derive(Debug, Clone, PartialEq)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct QuoteRequest {
     /// Order lines (one consignment).
     pub lines: Vec<QuoteLine>,
@@ -54,15 +58,19 @@ pub struct QuoteRequest {
     /// Incoterm: DDP makes the seller pay import charges; any other term leaves them to the buyer.
     pub incoterm: Incoterm,
     /// International freight to the destination border, for the whole consignment.
+    #[serde(default)]
     pub freight: Option<Money>,
     /// Insurance for the whole consignment.
+    #[serde(default)]
     pub insurance: Option<Money>,
     /// Seller tax registrations: "IOSS", "UK_VAT", "AU_GST", "NZ_GST", "NO_VOEC", "CH_VAT", "SG_OVR", "CA_GST",
     /// or a US state code such as "US-CA" for sales tax.
+    #[serde(default)]
     pub registrations: Vec<String>,
     /// Marketplace deemed supplier or own shop.
     pub channel: SalesChannel,
     /// Carrier name, for carrier disbursement/handling fees ("DHL", "FedEx" ...).
+    #[serde(default)]
     pub carrier: Option<String>,
     /// Civil date of import in the destination's time zone: selects the rules in force.
     pub date: Date,

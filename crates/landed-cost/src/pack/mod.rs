@@ -143,8 +143,9 @@ impl RulePack {
         load::assemble(meta, rules, Vec::new())
     }
 
-    /// Adds the rules of `other` to this pack (a user overlay on the built-in pack), re-validating the result;
-    /// the identity of `self` is kept unless `meta` is given.
+    /// Adds the rules of `other` to this pack (a user overlay on the built-in pack), re-validating the result.
+    /// Unless `meta` is given, the result keeps this pack's id and its version reads
+    /// `<this version>+<other id>@<other version>`, so a quote records both.
     pub fn merged(
         &self,
         other: &RulePack,
@@ -157,7 +158,14 @@ impl RulePack {
         rules.taxes.extend(extra.taxes);
         rules.low_value.extend(extra.low_value);
         rules.fees.extend(extra.fees);
-        load::assemble(meta.unwrap_or_else(|| self.meta.clone()), rules, Vec::new())
+        let meta = meta.unwrap_or_else(|| PackMeta {
+            pack_version: format!(
+                "{}+{}@{}",
+                self.meta.pack_version, other.meta.pack_id, other.meta.pack_version
+            ),
+            ..self.meta.clone()
+        });
+        load::assemble(meta, rules, Vec::new())
     }
 
     /// Copies of all rules, by kind.
