@@ -1,0 +1,11 @@
+//! HTTP-level tests of tradelane-server: the real router driven with `oneshot`, against every
+//! available store backend (SQLite always; PostgreSQL when reachable or required).
+
+mod helpers;
+
+mod auth;
+mod import;
+mod isolation;
+mod openapi;
+mod pages;
+mod skus;
