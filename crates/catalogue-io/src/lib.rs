@@ -4,6 +4,18 @@
 //! Import flow: [`read_sheet`] (bytes → [`Sheet`] of text cells) → [`suggest_mapping`]
 //! (headers → editable [`ColumnMapping`]) → [`parse_rows`] (→ [`ImportReport`] with records and
 //! every row error). Nothing is committable unless [`ImportReport::is_committable`].
+//! [`import_bytes`] does all three; [`import_bytes_with`] streams valid records to a sink
+//! instead of keeping them (a 100k-row CSV then needs tens of MB, not hundreds).
+//!
+//! Conventions (documented for users):
+//! * Encoding: a BOM decides; else valid UTF-8; else GB18030/GBK; else an error.
+//! * Decimal separator: `.`, except `,` in semicolon-delimited CSV; the other character only as
+//!   thousands separator in groups of three (see [`DecimalSeparator`]).
+//! * Countries: ISO alpha-2 codes, and as a convenience common Chinese names (中国, 美国 …) and
+//!   English names ([`parse_country`]). Exports always write codes.
+//! * A cell starting with `=` is a formula that leaked as text and is an error; a leading
+//!   apostrophe marks text and is removed before `=`, `+`, `-`, `@` (exports add it there).
+//! * Lists (materials, tags, image URLs) are separated by `;` (tags also by `,` `、` `|`).
 
 mod country_names;
 mod decode;

@@ -180,6 +180,25 @@ impl RowValidator {
                 expected: error.to_string(),
             });
         }
+        if !mapping_ok
+            && let [only] = headers
+            && let Some(d) = crate::delimiter::Delimiter::ALL
+                .iter()
+                .find(|d| only.contains(char::from(d.byte())))
+        {
+            report.push_error(RowError {
+                line: header_line,
+                column: only.clone(),
+                field: None,
+                value: only.clone(),
+                expected: format!(
+                    "several columns: the header is one column containing the {} character, so \
+                     the file is probably {}-delimited; read it with that delimiter",
+                    d.label(),
+                    d.label()
+                ),
+            });
+        }
         if let SourceFormat::Csv {
             delimiter_found: false,
             ..
@@ -1271,5 +1290,38 @@ mod tests {
         let report = import("SKU,Title,备注\nA1,Cup,fragile\n");
         assert!(report.is_committable());
         assert!(report.warnings.iter().any(|w| w.message.contains("备注")));
+    }
+
+    #[test]
+    fn a_wrong_delimiter_is_explained() {
+        let sheet = crate::sheet::read_csv(
+            b"sku;title\nA1;Cup\n",
+            &CsvOptions {
+                delimiter: Some(crate::delimiter::Delimiter::Tab),
+            },
+            &ImportLimits::default(),
+        )
+        .unwrap();
+        let report = parse_rows(
+            &sheet,
+            &suggest_mapping(&sheet.headers),
+            &ImportOptions::default(),
+        );
+        assert!(
+            report
+                .errors
+                .iter()
+                .any(|e| e.expected.contains("semicolon-delimited")),
+            "{:#?}",
+            report.errors
+        );
+    }
+
+    #[test]
+    fn last_row_without_newline_and_crlf_keep_row_numbers() {
+        let report = import("SKU,Title\r\nA1,Cup\r\n\r\nA2,=x");
+        let error = only_error(&report);
+        assert_eq!(error.line, 4);
+        assert_eq!(report.records[0].0, 2);
     }
 }
