@@ -217,8 +217,17 @@ impl DedupKey {
         h.write(&utc.as_second().to_be_bytes());
         h.sep();
         location.write_canonical(&mut |bytes| h.write(bytes));
-        DedupKey(format!("{:032x}", h.finish()))
+        DedupKey(hex128(h.finish()))
     }
+}
+
+fn hex128(v: u128) -> String {
+    const HEX: &[u8; 16] = b"0123456789abcdef";
+    let mut out = String::with_capacity(32);
+    for i in (0..32).rev() {
+        out.push(HEX[((v >> (i * 4)) & 0xf) as usize] as char);
+    }
+    out
 }
 
 struct Fnv128(u128);

@@ -7,7 +7,32 @@ use crate::time::DateOrder;
 use aho_corasick::{AhoCorasick, AhoCorasickBuilder, MatchKind};
 use regex::{Regex, RegexSet, RegexSetBuilder};
 use serde::{Deserialize, Serialize};
-use std::collections::{HashMap, HashSet};
+use std::collections::HashSet;
+use std::hash::{BuildHasherDefault, Hasher};
+
+/// FNV-1a: carrier codes and names are a few bytes long, where SipHash's setup dominates.
+#[derive(Default)]
+pub(crate) struct FnvHasher(u64);
+
+impl Hasher for FnvHasher {
+    fn finish(&self) -> u64 {
+        self.0
+    }
+    fn write(&mut self, bytes: &[u8]) {
+        let mut h = if self.0 == 0 {
+            0xcbf29ce484222325
+        } else {
+            self.0
+        };
+        for b in bytes {
+            h ^= u64::from(*b);
+            h = h.wrapping_mul(0x100000001b3);
+        }
+        self.0 = h;
+    }
+}
+
+pub(crate) type HashMap<K, V> = std::collections::HashMap<K, V, BuildHasherDefault<FnvHasher>>;
 use thiserror::Error;
 
 /// The built-in mapping files, one per carrier plus the generic fallback set.
@@ -437,8 +462,8 @@ impl MappingSet {
     pub fn from_files(files: Vec<(String, MappingFile)>) -> Result<MappingSet, MappingError> {
         // Merge files with the same id: later files' rules go first.
         let mut order: Vec<String> = Vec::new();
-        let mut merged: HashMap<String, Vec<(String, MappingFile)>> = HashMap::new();
-        let mut rule_ids: HashMap<String, String> = HashMap::new();
+        let mut merged: HashMap<String, Vec<(String, MappingFile)>> = HashMap::default();
+        let mut rule_ids: HashMap<String, String> = HashMap::default();
         for (name, file) in &files {
             validate_file(name, file, &mut rule_ids)?;
             if !merged.contains_key(&file.id) {
@@ -457,7 +482,7 @@ impl MappingSet {
                 message: format!("no '{GENERIC_ID}' mapping file given"),
             })?;
         let mut carriers = Vec::new();
-        let mut by_name = HashMap::new();
+        let mut by_name = HashMap::default();
         let mut generic = 0;
         for id in &order {
             let Some(parts) = merged.get(id) else {
@@ -658,8 +683,8 @@ fn compile_carrier(
     parts: &[(String, MappingFile)],
     generic_parts: &[(String, MappingFile)],
 ) -> Result<CarrierMapping, MappingError> {
-    let mut codes: HashMap<String, RuleOutcome> = HashMap::new();
-    let mut categories: HashMap<String, RuleOutcome> = HashMap::new();
+    let mut codes: HashMap<String, RuleOutcome> = HashMap::default();
+    let mut categories: HashMap<String, RuleOutcome> = HashMap::default();
     let mut naive_codes = Vec::new();
     let is_generic = id == GENERIC_ID;
     // Later files take precedence: walk them first and keep the first rule seen for a code.

@@ -3,6 +3,7 @@
 //! "2025年12月03日 14:15", "Dec 3, 2025 2:15 pm"); all end as local civil time + offset + UTC.
 
 use crate::event::{EventTime, OffsetBasis, RawTimestamp, TimePrecision};
+use jiff::Timestamp;
 use jiff::civil::DateTime;
 use jiff::tz::{Offset, TimeZone};
 use serde::{Deserialize, Serialize};
@@ -77,6 +78,9 @@ pub fn resolve_with_zone(
     order: DateOrder,
     fallbacks: ZoneFallbacks<'_>,
 ) -> Result<EventTime, TimeError> {
+    if let Some(utc) = parse_epoch(&raw.value) {
+        return epoch_event_time(raw, utc, given_zone, fallbacks);
+    }
     let parsed = parse_local(&raw.value, order)?;
     if let Some(secs) = parsed.offset_seconds {
         return with_offset(&parsed, secs, OffsetBasis::InTimestamp);
@@ -105,6 +109,64 @@ pub fn resolve_with_zone(
     }
     Err(TimeError::NoOffset {
         value: raw.value.clone(),
+    })
+}
+
+/// Unix epoch seconds (10 digits) or milliseconds (13 digits), as some APIs send.
+fn parse_epoch(value: &str) -> Option<Timestamp> {
+    let v = value.trim();
+    if !v.bytes().all(|b| b.is_ascii_digit()) {
+        return None;
+    }
+    let n: i64 = v.parse().ok()?;
+    match v.len() {
+        10 => Timestamp::from_second(n).ok(),
+        13 => Timestamp::from_millisecond(n).ok(),
+        _ => None,
+    }
+}
+
+/// An epoch instant is exact; the zone only decides how its local time is shown.
+fn epoch_event_time(
+    raw: &RawTimestamp,
+    utc: Timestamp,
+    given_zone: Option<(&str, &TimeZone)>,
+    fallbacks: ZoneFallbacks<'_>,
+) -> Result<EventTime, TimeError> {
+    let zone: Option<(String, TimeZone)> = if let Some((n, tz)) = given_zone {
+        Some((n.to_string(), tz.clone()))
+    } else if let Some(off) = raw.utc_offset.as_deref().filter(|s| !s.trim().is_empty()) {
+        let secs = parse_offset_field(off)?;
+        let offset = Offset::from_seconds(secs).map_err(|_| TimeError::BadOffset {
+            value: off.to_string(),
+        })?;
+        return Ok(EventTime {
+            local: offset.to_datetime(utc),
+            offset_seconds: secs,
+            utc,
+            zone: None,
+            precision: TimePrecision::Second,
+            basis: OffsetBasis::InTimestamp,
+        });
+    } else if let Some(z) = raw.time_zone.as_deref().filter(|s| !s.trim().is_empty()) {
+        Some((z.trim().to_string(), get_zone(z.trim())?))
+    } else {
+        fallbacks
+            .country
+            .or(fallbacks.carrier_default)
+            .map(|(n, tz)| (n.to_string(), tz.clone()))
+    };
+    let (name, offset) = match zone {
+        Some((n, tz)) => (Some(n), tz.to_offset(utc)),
+        None => (None, Offset::UTC),
+    };
+    Ok(EventTime {
+        local: offset.to_datetime(utc),
+        offset_seconds: offset.seconds(),
+        utc,
+        zone: name,
+        precision: TimePrecision::Second,
+        basis: OffsetBasis::InTimestamp,
     })
 }
 
@@ -635,7 +697,6 @@ pub fn single_zone_of_country(iso2: &str) -> Option<&'static str> {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use jiff::Timestamp;
 
     fn raw(v: &str) -> RawTimestamp {
         RawTimestamp::new(v)
@@ -803,6 +864,23 @@ mod tests {
             resolve(&r, DateOrder::YearFirst, ZoneFallbacks::default()),
             Err(TimeError::NoOffset { .. })
         ));
+    }
+
+    #[test]
+    fn epoch_seconds_and_millis() {
+        let mut r = raw("1764771300000");
+        r.time_zone = Some("Asia/Shanghai".into());
+        let t = resolve(&r, DateOrder::YearFirst, ZoneFallbacks::default()).unwrap();
+        assert_eq!(t.utc, utc("2025-12-03T14:15:00Z"));
+        assert_eq!(t.local.to_string(), "2025-12-03T22:15:00");
+        let t = resolve(
+            &raw("1764771300"),
+            DateOrder::YearFirst,
+            ZoneFallbacks::default(),
+        )
+        .unwrap();
+        assert_eq!(t.utc, utc("2025-12-03T14:15:00Z"));
+        assert_eq!(t.offset_seconds, 0);
     }
 
     #[test]
