@@ -59,6 +59,10 @@ pub enum MappingError {
     NoSuchColumn { index: usize, columns: usize },
     #[error("length, width and height must be mapped together (mapped: {})", mapped.join(", "))]
     IncompleteDimensions { mapped: Vec<String> },
+    #[error(
+        "dimensions are mapped both as one column and as length/width/height columns; map one of them"
+    )]
+    ConflictingDimensions,
 }
 
 impl ColumnMapping {
@@ -134,6 +138,8 @@ impl ColumnMapping {
             .collect();
         if !lwh.is_empty() && lwh.len() < 3 {
             errors.push(MappingError::IncompleteDimensions { mapped: lwh });
+        } else if !lwh.is_empty() && self.column_of(&Field::Dimensions).is_some() {
+            errors.push(MappingError::ConflictingDimensions);
         }
         errors
     }
@@ -865,6 +871,10 @@ mod tests {
                 .iter()
                 .any(|e| matches!(e, MappingError::IncompleteDimensions { .. }))
         );
+        let both = suggest_mapping(
+            &["SKU", "Title", "Size", "Length", "Width", "Height"].map(String::from),
+        );
+        assert_eq!(both.check(6), vec![MappingError::ConflictingDimensions]);
     }
 
     #[test]

@@ -331,6 +331,12 @@ fn sheet_from_range(
             sheet: name.to_owned(),
         });
     };
+    // The header takes one row; refuse an oversized sheet before converting any cell.
+    if range.height().saturating_sub(1) > limits.max_rows {
+        return Err(ReadError::TooManyRows {
+            max: limits.max_rows,
+        });
+    }
     let mut issues = Vec::new();
     let mut header: Option<(Vec<String>, u32)> = None;
     let mut rows = Vec::new();
@@ -559,6 +565,23 @@ mod tests {
         )
         .unwrap_err();
         assert_eq!(err, ReadError::TooManyRows { max: 1 });
+    }
+
+    #[test]
+    fn a_file_over_100_mib_is_refused_before_reading() {
+        let bytes = vec![b'a'; 100 * 1024 * 1024 + 1];
+        let err = read_sheet(&bytes, &ReadOptions::default()).unwrap_err();
+        assert_eq!(
+            err,
+            ReadError::TooLarge {
+                actual: 104_857_601,
+                max: 104_857_600
+            }
+        );
+        assert!(
+            err.to_string().contains("limit is 104857600 bytes"),
+            "{err}"
+        );
     }
 
     #[test]
