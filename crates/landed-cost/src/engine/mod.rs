@@ -217,10 +217,22 @@ pub fn quote(pack: &RulePack, fx: &FxTable, req: &QuoteRequest) -> Result<Quote,
     regime::apply_taxes(&ctx, &mut work, &regimes, &mut notes)?;
     fees::apply(&ctx, &mut fx, &mut work, &mut shipment, false)?;
 
-    // Lines and totals.
-    let mut lines = Vec::with_capacity(work.len());
+    // Lines and totals; consignment fees are shared out to lines by customs value for per-line landed cost.
+    let shipment_total: Decimal = shipment.iter().map(|c| c.amount.amount()).sum();
+    let customs_total: Decimal = work.iter().map(|w| w.customs_value).sum();
+    let count = work.len();
+    let mut shared = Decimal::ZERO;
+    let mut lines = Vec::with_capacity(count);
     for (i, w) in work.into_iter().enumerate() {
-        let total = w.components.iter().map(|c| c.amount.amount()).sum();
+        let total: Decimal = w.components.iter().map(|c| c.amount.amount()).sum();
+        let share = if i + 1 == count {
+            shipment_total - shared
+        } else if customs_total.is_zero() {
+            ctx.round(shipment_total / Decimal::from(count))
+        } else {
+            ctx.round(shipment_total * w.customs_value / customs_total)
+        };
+        shared += share;
         lines.push(LineQuote {
             index: i,
             hs_code: w.code.to_string(),
@@ -229,6 +241,8 @@ pub fn quote(pack: &RulePack, fx: &FxTable, req: &QuoteRequest) -> Result<Quote,
             customs_value: ctx.money(w.customs_value),
             components: w.components,
             total: ctx.money(total),
+            shipment_share: ctx.money(share),
+            landed_cost: ctx.money(w.value + w.share + total + share),
         });
     }
     let totals = totals(&ctx, &lines, &shipment, total_value, freight_insurance);

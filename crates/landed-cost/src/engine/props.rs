@@ -134,6 +134,8 @@ proptest! {
             prop_assert!(has_minor_units(&l.value) && has_minor_units(&l.customs_value) && has_minor_units(&l.freight_insurance_share));
         }
         let shares: Decimal = q.lines.iter().map(|l| l.freight_insurance_share.amount()).sum();
+        prop_assert_eq!(q.lines.iter().map(|l| l.shipment_share.amount()).sum::<Decimal>(), sum(&|c| q.shipment.iter().any(|s| std::ptr::eq(s, c))));
+        prop_assert_eq!(q.lines.iter().map(|l| l.landed_cost.amount()).sum::<Decimal>(), t.landed_cost.amount());
         if q.valuation == Valuation::Cif {
             prop_assert_eq!(t.customs_value.amount(), q.lines.iter().map(|l| l.value.amount()).sum::<Decimal>() + shares);
         }

@@ -214,15 +214,21 @@ fn tariff(
 ) -> Result<Decimal, QuoteError> {
     let territory = ctx.market.customs_territory.as_str();
     let date = ctx.req.date;
-    let rule =
-        find_base_duty(ctx.pack, territory, &w.code, line.origin, date)?.ok_or_else(|| {
-            QuoteError::UnknownHsCode {
-                line: i + 1,
-                hs_code: w.code.to_string(),
-                territory: territory.to_string(),
-                origin: line.origin.code().to_string(),
-                date,
-            }
+    let with_line = |e: QuoteError| match e {
+        QuoteError::AmbiguousRules { context, rule_ids } => QuoteError::AmbiguousRules {
+            context: format!("line {}: {context}", i + 1),
+            rule_ids,
+        },
+        other => other,
+    };
+    let rule = find_base_duty(ctx.pack, territory, &w.code, line.origin, date)
+        .map_err(with_line)?
+        .ok_or_else(|| QuoteError::UnknownHsCode {
+            line: i + 1,
+            hs_code: w.code.to_string(),
+            territory: territory.to_string(),
+            origin: line.origin.code().to_string(),
+            date,
         })?;
     let (amount, clamp) = duty_amount(rule, line, i + 1, w.customs_value, fx)?;
     let amount = ctx.round(amount);
@@ -238,7 +244,8 @@ fn tariff(
         detail: Detail::Tariff { clamp },
     });
     let mut extra = Vec::new();
-    find_additional(ctx.pack, territory, &w.code, line.origin, date, &mut extra)?;
+    find_additional(ctx.pack, territory, &w.code, line.origin, date, &mut extra)
+        .map_err(with_line)?;
     for rule in extra {
         let (amount, clamp) = duty_amount(rule, line, i + 1, w.customs_value, fx)?;
         let amount = ctx.round(amount);

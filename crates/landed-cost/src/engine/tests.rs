@@ -624,6 +624,9 @@ fn us_formal_entry_mpf_minimum_and_hmf_by_sea() {
     assert_eq!(total(&q), dec!(787.33));
     let mpf = q.shipment.iter().find(|c| c.label() == "MPF").unwrap();
     assert_eq!(mpf.amount.amount(), dec!(33.58));
+    // Per-line landed cost carries the consignment fees: 3000 + 750 + 33.58 + 3.75 = 3787.33.
+    assert_eq!(q.lines[0].shipment_share.amount(), dec!(37.33));
+    assert_eq!(q.lines[0].landed_cost.amount(), dec!(3787.33));
     assert!(
         mpf.explanation_en().contains("minimum applied"),
         "{}",
@@ -1277,4 +1280,64 @@ fn every_component_carries_rule_source_dates_and_bilingual_explanation() {
         json["fx_rates"][0]["source"],
         "ECB euro foreign exchange reference rates"
     );
+}
+
+#[test]
+fn overlay_version_is_recorded_on_the_quote() {
+    let mut r = req(
+        "KR",
+        "2026-11-26",
+        vec![line("8518.30.00", "CN", "1000", "KRW")],
+    );
+    r.registrations = vec!["CA_GST".into()];
+    let q = run_with(&pack_with_fixture_duties(), &r);
+    assert_eq!(q.pack_id, "tradelane-builtin");
+    assert_eq!(q.pack_version, "2026.11.26-1+fixture@1");
+}
+
+#[test]
+fn equally_specific_duty_rules_are_ambiguous() {
+    // Two origin-specific rules at the same prefix that both cover China: the engine refuses to choose.
+    let p = custom_pack(
+        "[[duty]]\nid = \"A\"\nterritory = \"US\"\nhs = \"6109\"\nrate = \"5%\"\norigins = [\"CN\"]\neffective_from = 2020-01-01\nsource = \"s\"\nuncertain = false\n\
+         [[duty]]\nid = \"B\"\nterritory = \"US\"\nhs = \"6109\"\nrate = \"7%\"\norigins = [\"CN\", \"VN\"]\neffective_from = 2020-01-01\nsource = \"s\"\nuncertain = false\n",
+    );
+    let err = quote(
+        &p,
+        &fx(),
+        &req(
+            "US",
+            "2026-11-26",
+            vec![line("6109.10.00", "CN", "100", "USD")],
+        ),
+    )
+    .unwrap_err();
+    assert_eq!(
+        err.to_string(),
+        "line 1: duty for 61091000: rules A, B are equally specific and both apply; the pack is ambiguous"
+    );
+    // For Vietnam only B applies: 7 % of 100.
+    let q = run_with(
+        &p,
+        &req(
+            "US",
+            "2026-11-26",
+            vec![line("6109.10.00", "VN", "100", "USD")],
+        ),
+    );
+    assert_eq!(total(&q), dec!(7));
+}
+
+#[test]
+fn request_round_trips_through_json() {
+    // The API layer can accept the request as JSON as it is.
+    let mut r = req(
+        "CA-ON",
+        "2026-11-26",
+        vec![line("6109.10.00", "CN", "100", "CAD")],
+    );
+    r.registrations = vec!["CA_GST".into()];
+    let text = serde_json::to_string(&r).unwrap();
+    let back: QuoteRequest = serde_json::from_str(&text).unwrap();
+    assert_eq!(back, r);
 }

@@ -331,6 +331,11 @@ pub struct LineQuote {
     pub components: Vec<Component>,
     /// Sum of the components.
     pub total: Money,
+    /// This line's share of the consignment-level figures (fees), apportioned by customs value with the rounding
+    /// remainder on the last line; for a per-SKU landed cost.
+    pub shipment_share: Money,
+    /// value + freight/insurance share + total + shipment share: what the line costs landed.
+    pub landed_cost: Money,
 }
 
 /// Totals of a quote in one currency.
