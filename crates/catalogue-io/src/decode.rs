@@ -10,7 +10,7 @@
 
 use std::borrow::Cow;
 
-use encoding_rs::{GB18030, UTF_16BE, UTF_16LE};
+use encoding_rs::{DecoderResult, GB18030, UTF_16BE, UTF_16LE};
 
 use crate::error::ReadError;
 
@@ -60,11 +60,7 @@ pub(crate) fn decode_borrowed(bytes: &[u8]) -> Result<(Cow<'_, str>, DetectedEnc
     match std::str::from_utf8(bytes) {
         Ok(s) => Ok((Cow::Borrowed(s), DetectedEncoding::Utf8)),
         Err(utf8_error) => {
-            if let Some(text) = GB18030.decode_without_bom_handling_and_without_replacement(bytes) {
-                // The decoder reserves for the worst case (up to twice the input); give the
-                // slack back before the text is held for the whole import.
-                let mut text = text.into_owned();
-                text.shrink_to_fit();
+            if let Some(text) = decode_gb18030(bytes) {
                 return Ok((Cow::Owned(text), DetectedEncoding::Gb18030));
             }
             let offset = utf8_error.valid_up_to();
@@ -74,6 +70,27 @@ pub(crate) fn decode_borrowed(bytes: &[u8]) -> Result<(Cow<'_, str>, DetectedEnc
             })
         }
     }
+}
+
+/// Decodes GB18030 strictly (`None` on the first malformed sequence) into a string sized for
+/// this text: no GB18030 sequence grows by more than half in UTF-8 (two bytes become at most
+/// three), so that is reserved once instead of the decoder's generic worst case.
+fn decode_gb18030(bytes: &[u8]) -> Option<String> {
+    let mut decoder = GB18030.new_decoder_without_bom_handling();
+    let mut text = String::with_capacity(bytes.len() + bytes.len() / 2 + 16);
+    let mut read = 0;
+    loop {
+        let (result, consumed) =
+            decoder.decode_to_string_without_replacement(&bytes[read..], &mut text, true);
+        read += consumed;
+        match result {
+            DecoderResult::InputEmpty => break,
+            DecoderResult::OutputFull => text.reserve(bytes.len() - read + 16),
+            DecoderResult::Malformed(_, _) => return None,
+        }
+    }
+    text.shrink_to_fit();
+    Some(text)
 }
 
 fn utf8(bytes: &[u8]) -> Result<&str, ReadError> {
