@@ -120,7 +120,7 @@ const CASES: &[Case] = &[
         None,
         "Shipment is on hold",
         S::CustomsHold,
-        Some(R::RegulatoryHold),
+        None,
     ),
     (
         "dhl_express",
