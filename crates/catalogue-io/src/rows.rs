@@ -314,16 +314,21 @@ impl RowValidator {
     }
 }
 
+fn simple_index(field: &Field) -> Option<usize> {
+    Field::SIMPLE.iter().position(|f| f == field)
+}
+
 /// Where each field is, resolved once per sheet.
 struct Columns {
-    by_field: HashMap<Field, ColumnBinding>,
+    /// Indexed by the field's position in [`Field::SIMPLE`]; looked up for every cell.
+    by_field: Vec<Option<ColumnBinding>>,
     national: Vec<(Country, ColumnBinding)>,
     marketplace: Vec<(String, ColumnBinding)>,
 }
 
 impl Columns {
     fn new(mapping: &ColumnMapping) -> Self {
-        let mut by_field = HashMap::new();
+        let mut by_field = vec![None; Field::SIMPLE.len()];
         let mut national = Vec::new();
         let mut marketplace = Vec::new();
         for binding in &mapping.columns {
@@ -331,7 +336,9 @@ impl Columns {
                 Some(Field::NationalHsCode(country)) => national.push((*country, binding.clone())),
                 Some(Field::MarketplaceId(key)) => marketplace.push((key.clone(), binding.clone())),
                 Some(field) => {
-                    by_field.insert(field.clone(), binding.clone());
+                    if let Some(slot) = simple_index(field) {
+                        by_field[slot] = Some(binding.clone());
+                    }
                 }
                 None => {}
             }
@@ -344,7 +351,9 @@ impl Columns {
     }
 
     fn get(&self, field: &Field) -> Option<&ColumnBinding> {
-        self.by_field.get(field)
+        simple_index(field)
+            .and_then(|i| self.by_field.get(i))
+            .and_then(Option::as_ref)
     }
 
     fn name(&self, field: &Field) -> String {
