@@ -156,4 +156,90 @@ mod tests {
         assert!(import.report.is_committable(), "{:?}", import.report.errors);
         assert_eq!(import.report.records[0].1.brand.as_deref(), Some("fragile"));
     }
+
+    #[test]
+    fn a_csv_saved_by_excel_on_chinese_windows() {
+        // GBK, CRLF line ends, full-width brackets in headers, Chinese country names.
+        let text = "货号,品名,原产国,海关编码,申报价值（美元）,毛重（千克）,净重（千克）\r\n\
+                    BT-01,蓝牙耳机,中国,8518.30,12.5,0.3,0.25\r\n\
+                    BT-02,充电宝,越南,8507.60,\"1,234.50\",0.4,0.5\r\n";
+        let (gbk, _, _) = encoding_rs::GBK.encode(text);
+        let import = import_bytes(
+            &gbk,
+            &ReadOptions::default(),
+            None,
+            &ImportOptions::default(),
+        )
+        .unwrap();
+        assert_eq!(import.report.records.len(), 1);
+        let record = &import.report.records[0].1;
+        assert_eq!(record.origin.map(|c| c.code()), Some("CN"));
+        assert_eq!(record.unit_value.map(|m| m.currency().code()), Some("USD"));
+        let error = &import.report.errors[0];
+        assert_eq!((error.line, error.column.as_str()), (3, "毛重（千克）"));
+        assert!(error.expected.contains("net weight"), "{error:?}");
+    }
+
+    #[test]
+    fn numbers_typed_into_xlsx_become_exact_decimals() {
+        let mut book = rust_xlsxwriter::Workbook::new();
+        let ws = book.add_worksheet();
+        for (c, h) in [
+            "SKU",
+            "Title",
+            "HS code",
+            "Unit value (EUR)",
+            "Gross weight (kg)",
+        ]
+        .iter()
+        .enumerate()
+        {
+            ws.write_string(0, c as u16, *h).unwrap();
+        }
+        ws.write_number(1, 0, 1001.0).unwrap();
+        ws.write_string(1, 1, "Mug").unwrap();
+        ws.write_number(1, 2, 6912.0).unwrap();
+        ws.write_number(1, 3, 0.1 + 0.2).unwrap();
+        ws.write_number(1, 4, 1.1).unwrap();
+        ws.write_string(2, 0, "1002").unwrap();
+        ws.write_string(2, 1, "Tea").unwrap();
+        ws.write_number(2, 2, 90230.0).unwrap();
+        ws.write_number(3, 0, 1003.0).unwrap();
+        ws.write_string(3, 1, "Bowl").unwrap();
+        ws.write_number(3, 2, 691200.0).unwrap();
+        ws.write_number(3, 3, 12.5).unwrap();
+        ws.write_number(3, 4, 0.1 + 0.2).unwrap();
+        let bytes = book.save_to_buffer().unwrap();
+        let import = import_bytes(
+            &bytes,
+            &ReadOptions::default(),
+            None,
+            &ImportOptions::default(),
+        )
+        .unwrap();
+        let errors: Vec<(usize, &str)> = import
+            .report
+            .errors
+            .iter()
+            .map(|e| (e.line, e.column.as_str()))
+            .collect();
+        // 6912 has 4 digits and 90230 lost its leading zero: both need the full code as text.
+        assert_eq!(errors, vec![(2, "HS code"), (3, "HS code")]);
+        assert!(
+            import.report.errors[1].expected.contains("leading zero"),
+            "{:?}",
+            import.report.errors[1]
+        );
+        let (line, bowl) = &import.report.records[0];
+        assert_eq!((*line, bowl.code.as_str()), (4, "1003"));
+        assert_eq!(
+            bowl.unit_value.map(|m| m.amount()),
+            Some(rust_decimal_macros::dec!(12.5))
+        );
+        // The shortest text of the stored double, not a value rounded by float arithmetic.
+        assert_eq!(
+            bowl.gross_weight.map(|w| w.value()),
+            Some(rust_decimal_macros::dec!(0.30000000000000004))
+        );
+    }
 }
