@@ -626,4 +626,57 @@ mod tests {
         hinted.leg_hint = Some(LegKind::MainCarriage);
         assert_eq!(n.normalize(&hinted).unwrap().leg, LegKind::MainCarriage);
     }
+
+    fn shared() -> &'static Normalizer {
+        static N: std::sync::OnceLock<Normalizer> = std::sync::OnceLock::new();
+        N.get_or_init(normalizer)
+    }
+
+    proptest::proptest! {
+        #[test]
+        fn never_panics_on_arbitrary_input(
+            carrier in "\\PC{0,12}",
+            code in proptest::option::of("\\PC{0,8}"),
+            text in proptest::option::of("\\PC{0,60}"),
+            ts in "\\PC{0,30}",
+            zone in proptest::option::of("\\PC{0,20}"),
+        ) {
+            let r = RawEvent {
+                source: "p".into(),
+                carrier,
+                tracking_number: "TN".into(),
+                code,
+                category: None,
+                text,
+                location: Location::default(),
+                timestamp: RawTimestamp { value: ts, utc_offset: None, time_zone: zone },
+                leg_hint: None,
+                payload: None,
+            };
+            let _ = shared().normalize(&r);
+        }
+
+        #[test]
+        fn dedup_key_survives_replay_noise(
+            carrier in proptest::sample::select(vec!["ups", "UPS", "dhl_express", "DHL Express", "yunexpress", "云途"]),
+            code in proptest::sample::select(vec!["FS", "OR", "PU", "1496"]),
+            minute in 0i64..100_000,
+            city in "[A-Za-z]{1,10}",
+        ) {
+            let t = jiff::Timestamp::new(1_700_000_000 + minute * 60, 0).unwrap();
+            let mut a = raw(carrier, Some(code), Some("x"));
+            a.timestamp = RawTimestamp::new(t.to_string());
+            a.location.city = Some(city.clone());
+            let mut b = a.clone();
+            // A replay through another source, with another offset and formatting noise.
+            b.source = "webhook".into();
+            b.code = Some(format!(" {} ", code.to_lowercase()));
+            b.tracking_number = "tn-1".into();
+            b.location.city = Some(format!("  {}  ", city.to_uppercase()));
+            b.timestamp = RawTimestamp::new(t.to_zoned_datetime(jiff::tz::TimeZone::get("Asia/Tokyo").unwrap()).strftime("%Y-%m-%dT%H:%M:%S%:z").to_string());
+            let (ea, eb) = (shared().normalize(&a).unwrap(), shared().normalize(&b).unwrap());
+            proptest::prop_assert_eq!(&ea.dedup_key, &eb.dedup_key);
+            proptest::prop_assert_eq!(ea.status, eb.status);
+        }
+    }
 }
