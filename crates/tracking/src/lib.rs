@@ -15,6 +15,7 @@ pub mod mapping;
 pub mod model;
 pub mod normalize;
 pub mod parsers;
+pub mod spreadsheet;
 pub mod state;
 pub mod status;
 pub mod time;

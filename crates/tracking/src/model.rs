@@ -123,6 +123,21 @@ pub struct MasterShipment {
     pub shipment_ids: Vec<String>,
 }
 
+impl MasterShipment {
+    /// An event of the master (container, air consignment) applies to every shipment it
+    /// carries: one copy per shipment id. The dedup key is unchanged, so the store keys events
+    /// by (shipment, dedup key) and replays of the master feed stay idempotent.
+    pub fn fan_out(
+        &self,
+        event: &crate::event::NormalizedEvent,
+    ) -> Vec<(String, crate::event::NormalizedEvent)> {
+        self.shipment_ids
+            .iter()
+            .map(|id| (id.clone(), event.clone()))
+            .collect()
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
