@@ -14,7 +14,7 @@
 //! earlier-stop block is never put behind or under a later-stop block). Centre of gravity is enforced
 //! afterwards by taking out top cartons (see `cog.rs`).
 
-use crate::blocks::{self, BlockLimits, BlockSet};
+use crate::blocks::{self, Block, BlockSet};
 use crate::geom::Aabb;
 use crate::model::Problem;
 use crate::orientation::ORIENTATIONS;
@@ -36,6 +36,8 @@ struct State {
     deferred: Vec<Space>,
     remaining: Vec<u32>,
     weight: u64,
+    /// Σ weight × centre on x and y, for the running centre of gravity.
+    moment: [f64; 2],
     volume: i64,
     placed: Vec<(u32, [i64; 3])>,
     /// Index into `Ctx::groups`.
@@ -47,6 +49,8 @@ struct Ctx<'a> {
     /// Distinct delivery stops, latest first (loading order).
     groups: Vec<u32>,
     multi_stop: bool,
+    /// Allowed centre-of-gravity ranges (x, y) as fractions; `None` when unrestricted.
+    cog_ranges: Option<[(f64, f64); 2]>,
     payload: u64,
     cdims: [i64; 3],
     min_side: i64,
@@ -78,25 +82,27 @@ pub fn plan(problem: &Problem, should_stop: &dyn Fn() -> bool) -> Plan {
         }
     };
 
-    let ctx = Ctx::new(problem, &stop);
+    let ctx = Ctx::new(problem);
     let root = ctx.root();
     let mut best = root.clone();
     let mut best_score = 0i64;
     // With centre-of-gravity limits a candidate is worth what survives the repair, not its raw volume.
     let restricted = !problem.settings().cog_limits.is_unrestricted();
-    let mut complete = |s: &State, best: &mut State| {
-        if s.volume <= best_score {
-            return;
-        }
-        let score = if restricted {
+    let score_of = |s: &State| {
+        if restricted {
             ctx.finish(s, 0).loaded_volume
         } else {
             s.volume
-        };
+        }
+    };
+    // Returns the candidate's score and keeps it if it is the best so far.
+    let mut complete = |s: &State, best: &mut State| -> i64 {
+        let score = score_of(s);
         if score > best_score || best.placed.is_empty() {
             best_score = score;
             *best = s.clone();
         }
+        score
     };
 
     // First a plain greedy plan, not interruptible, so there is always an answer: its cost is one
@@ -144,9 +150,9 @@ pub fn plan(problem: &Problem, should_stop: &dyn Fn() -> bool) -> Plan {
                 ctx.apply(&mut trial, c, si);
                 ctx.complete(&mut trial, &stop);
                 iterations += 1;
-                complete(&trial, &mut best);
-                if trial.volume > pick.0 {
-                    pick = (trial.volume, c);
+                let score = complete(&trial, &mut best);
+                if score > pick.0 {
+                    pick = (score, c);
                 }
             }
             ctx.apply(&mut state, pick.1, si);
@@ -156,7 +162,9 @@ pub fn plan(problem: &Problem, should_stop: &dyn Fn() -> bool) -> Plan {
             break; // nothing left to choose between: wider passes would repeat these
         }
         if pass.is_multiple_of(3) {
-            width += width / 2;
+            // A pass costs about steps × width greedy completions; beyond a few hundred the
+            // budget ends long before the pass does.
+            width = (width + width / 2).min(256);
         }
     }
 
@@ -166,14 +174,9 @@ pub fn plan(problem: &Problem, should_stop: &dyn Fn() -> bool) -> Plan {
 }
 
 impl<'a> Ctx<'a> {
-    fn new(problem: &'a Problem, stop: &dyn Fn() -> bool) -> Self {
+    fn new(problem: &'a Problem) -> Self {
         let total = problem.total_quantity();
-        let limits = BlockLimits {
-            max_blocks: if total > 2000 { 4000 } else { 10_000 },
-            min_fill: 0.98,
-            max_pair_attempts: 3_000_000,
-        };
-        let set = blocks::generate(problem, &limits, stop);
+        let set = blocks::generate(problem, if total > 2000 { 4000 } else { 10_000 });
         let mut groups: Vec<u32> = problem
             .items()
             .iter()
@@ -206,6 +209,10 @@ impl<'a> Ctx<'a> {
         Ctx {
             set,
             multi_stop: groups.len() > 1,
+            cog_ranges: {
+                let c = problem.settings().cog_limits;
+                (!c.is_unrestricted()).then_some([c.longitudinal, c.lateral])
+            },
             groups,
             payload: problem.container().payload_g.unwrap_or(u64::MAX),
             cdims: problem.container().dims,
@@ -226,6 +233,7 @@ impl<'a> Ctx<'a> {
             deferred: Vec::new(),
             remaining: self.problem.items().iter().map(|i| i.quantity).collect(),
             weight: 0,
+            moment: [0.0; 2],
             volume: 0,
             placed: Vec::new(),
             group: 0,
@@ -269,18 +277,55 @@ impl<'a> Ctx<'a> {
 
     /// Where a block goes inside a space: the space corner nearest the container's corner on x and y
     /// (always the back end of the space when there are several stops), on the space's floor.
-    fn anchor(&self, space: &Aabb, size: [i64; 3]) -> [i64; 3] {
-        let x = if self.multi_stop || space.lo[0] <= self.cdims[0] - space.hi[0] {
+    ///
+    /// With centre-of-gravity limits, a corner that keeps the running centre of gravity closer to the
+    /// allowed range wins over the nearest-corner rule (ties keep the nearest corner).
+    fn anchor(&self, state: &State, space: &Aabb, block: &Block) -> [i64; 3] {
+        let size = block.size;
+        let near_x = if self.multi_stop || space.lo[0] <= self.cdims[0] - space.hi[0] {
             space.lo[0]
         } else {
             space.hi[0] - size[0]
         };
-        let y = if space.lo[1] <= self.cdims[1] - space.hi[1] {
+        let near_y = if space.lo[1] <= self.cdims[1] - space.hi[1] {
             space.lo[1]
         } else {
             space.hi[1] - size[1]
         };
-        [x, y, space.lo[2]]
+        let nearest = [near_x, near_y, space.lo[2]];
+        let Some(ranges) = self.cog_ranges else {
+            return nearest;
+        };
+        if block.weight == 0 {
+            return nearest;
+        }
+        let w = (state.weight + block.weight) as f64;
+        let bw = block.weight as f64;
+        let excess = |pos: [i64; 3]| -> f64 {
+            (0..2)
+                .map(|k| {
+                    let c = (state.moment[k] + bw * (pos[k] as f64 + size[k] as f64 / 2.0)) / w;
+                    let f = c / self.cdims[k] as f64;
+                    (ranges[k].0 - f).max(0.0) + (f - ranges[k].1).max(0.0)
+                })
+                .sum()
+        };
+        let xs = if self.multi_stop {
+            vec![space.lo[0]]
+        } else {
+            vec![near_x, space.lo[0], space.hi[0] - size[0]]
+        };
+        let mut best = (excess(nearest), nearest);
+        for &x in &xs {
+            for y in [space.lo[1], space.hi[1] - size[1]] {
+                let pos = [x, y, space.lo[2]];
+                let e = excess(pos);
+                if e + 1e-12 < best.0 {
+                    best = (e, pos);
+                }
+            }
+        }
+        best.1
     }
 
     fn choose_space(&self, spaces: &[Space]) -> usize {
@@ -317,7 +362,7 @@ impl<'a> Ctx<'a> {
         // (fitness, block), best first. Fitness = volume − the slabs next to the block that no
         // combination of carton sides can fill (cf. Fanslau & Bortfeldt's loss estimate). Blocks
         // come sorted by volume and fitness ≤ volume, so the scan stops once no block can win.
-        let mut out: Vec<(i64, usize)> = Vec::with_capacity(width + 1);
+        let mut out: Vec<(i64, usize)> = Vec::with_capacity(width.min(64) + 1);
         for (bi, b) in self.set.blocks.iter().enumerate() {
             if out.len() >= width && b.volume <= out[width - 1].0 {
                 break;
@@ -331,11 +376,11 @@ impl<'a> Ctx<'a> {
             if b.stop != stop || b.weight > room || b.bottom_pressure > space.cap {
                 continue;
             }
-            if b.counts.iter().any(|&(i, n)| state.remaining[i] < n) {
+            if state.remaining[b.item] < b.count {
                 continue;
             }
             if self.multi_stop {
-                let bb = Aabb::new(self.anchor(&space.b, b.size), b.size);
+                let bb = Aabb::new(self.anchor(state, &space.b, b), b.size);
                 if self.blocked_by_later_stop(state, &bb, b.stop) {
                     continue;
                 }
@@ -367,21 +412,22 @@ impl<'a> Ctx<'a> {
     fn apply(&self, state: &mut State, bi: usize, si: usize) {
         let block = &self.set.blocks[bi];
         let space = state.spaces[si];
-        let pos = self.anchor(&space.b, block.size);
+        let pos = self.anchor(state, &space.b, block);
         let bb = Aabb::new(pos, block.size);
-        let top = block.top.map(|t| {
+        let top = block.top_cap.map(|cap| {
             let rect = Aabb {
-                lo: [pos[0] + t.rect[0], pos[1] + t.rect[1], bb.hi[2]],
-                hi: [pos[0] + t.rect[2], pos[1] + t.rect[3], self.cdims[2]],
+                lo: [bb.lo[0], bb.lo[1], bb.hi[2]],
+                hi: [bb.hi[0], bb.hi[1], self.cdims[2]],
             };
-            (rect, t.cap.min(space.cap - block.bottom_pressure))
+            (rect, cap.min(space.cap - block.bottom_pressure))
         });
         self.cut(&mut state.spaces, &bb, top);
         self.cut(&mut state.deferred, &bb, top);
-        for &(i, n) in &block.counts {
-            state.remaining[i] -= n;
-        }
+        state.remaining[block.item] -= block.count;
         state.weight += block.weight;
+        for k in 0..2 {
+            state.moment[k] += block.weight as f64 * (pos[k] as f64 + block.size[k] as f64 / 2.0);
+        }
         state.volume += block.volume;
         state.placed.push((bi as u32, pos));
     }
