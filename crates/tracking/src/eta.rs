@@ -220,6 +220,31 @@ pub fn eta(
     })
 }
 
+/// Door-to-door ETA for a shipment in flight: measured from its first physical scan. `None`
+/// before the first scan, once delivered/closed, or without history for the lane.
+pub fn eta_for_state(
+    history: &TransitHistory,
+    lane: &Lane,
+    state: &ShipmentState,
+    now: Timestamp,
+    min_samples: usize,
+) -> Option<EtaBand> {
+    if state.is_closed() {
+        return None;
+    }
+    let started = state.first_scan.as_ref()?.time.utc;
+    eta(
+        history,
+        &Lane {
+            leg: None,
+            ..lane.clone()
+        },
+        started,
+        now,
+        min_samples,
+    )
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -278,6 +303,41 @@ mod tests {
         assert_eq!((late.p50_at, late.p90_at), (t(120), t(144)));
         let lost = eta(&hist, &l, t(0), t(500), 5).unwrap();
         assert!(lost.beyond_history);
+    }
+
+    #[test]
+    fn samples_and_eta_from_states() {
+        use crate::state::{derive_state, tests::ev};
+        use crate::status::Status;
+        let delivered = derive_state(&[
+            ev(Status::PickedUp, LegKind::FirstMile, 0, "PU"),
+            ev(Status::InTransit, LegKind::MainCarriage, 600, "DEP"),
+            ev(Status::Delivered, LegKind::LastMile, 3000, "DL"),
+        ]);
+        let l = lane(Some("c"), None);
+        let door = TransitSample::door_to_door(l.clone(), &delivered).unwrap();
+        assert_eq!(
+            door.finished.duration_since(door.started),
+            SignedDuration::from_mins(3000)
+        );
+        let first = TransitSample::for_leg(l.clone(), &delivered, LegKind::FirstMile).unwrap();
+        assert_eq!(
+            first.finished.duration_since(first.started),
+            SignedDuration::from_mins(600)
+        );
+        assert!(TransitSample::for_leg(l.clone(), &delivered, LegKind::LastMile).is_none());
+        let hist = TransitHistory::from_samples(&[door.clone()]);
+        let moving = derive_state(&[ev(Status::PickedUp, LegKind::FirstMile, 0, "PU")]);
+        let band = eta_for_state(
+            &hist,
+            &l,
+            &moving,
+            moving.first_scan.as_ref().unwrap().time.utc,
+            1,
+        )
+        .unwrap();
+        assert_eq!(band.samples, 1);
+        assert!(eta_for_state(&hist, &l, &delivered, door.finished, 1).is_none());
     }
 
     #[test]

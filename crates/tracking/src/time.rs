@@ -395,13 +395,21 @@ impl<'a> Cursor<'a> {
     }
 
     fn date(&mut self, order: DateOrder, value: &str) -> Result<(i16, i8, i8), TimeError> {
+        let finish = |y: u32, m: u32, d: u32| -> Result<(i16, i8, i8), TimeError> {
+            let invalid = |detail: String| TimeError::Invalid {
+                value: value.to_string(),
+                detail,
+            };
+            Ok((
+                i16::try_from(y).map_err(|_| invalid(format!("year {y}")))?,
+                i8::try_from(m).map_err(|_| invalid(format!("month {m}")))?,
+                i8::try_from(d).map_err(|_| invalid(format!("day {d}")))?,
+            ))
+        };
+        self.skip_weekday();
         let unparsed = |detail: &str| TimeError::Unparsed {
             value: value.to_string(),
             detail: detail.to_string(),
-        };
-        let invalid = |detail: String| TimeError::Invalid {
-            value: value.to_string(),
-            detail,
         };
         let lead = self.count_digits_ahead();
         let (y, m, d) = if lead == 8 || lead == 14 || lead == 12 {
@@ -427,6 +435,22 @@ impl<'a> Cursor<'a> {
             (y, m, d)
         } else if lead == 1 || lead == 2 {
             let (a, _) = self.digits(2);
+            let save = self.i;
+            if self.date_sep() && self.peek().is_some_and(|b| b.is_ascii_alphabetic()) {
+                // "03-Dec-2025"
+                let m = self
+                    .month_name()
+                    .ok_or_else(|| unparsed("expected a month name"))?;
+                if !self.date_sep() {
+                    self.skip_spaces();
+                }
+                let (y, yn) = self.digits(4);
+                if yn != 4 {
+                    return Err(unparsed("expected a four-digit year"));
+                }
+                return finish(y, m, a);
+            }
+            self.i = save;
             if self.date_sep() {
                 let (b, bn) = self.digits(2);
                 if bn == 0 || !self.date_sep() {
@@ -478,10 +502,24 @@ impl<'a> Cursor<'a> {
         } else {
             return Err(unparsed("unexpected number of leading digits"));
         };
-        let y = i16::try_from(y).map_err(|_| invalid(format!("year {y}")))?;
-        let m = i8::try_from(m).map_err(|_| invalid(format!("month {m}")))?;
-        let d = i8::try_from(d).map_err(|_| invalid(format!("day {d}")))?;
-        Ok((y, m, d))
+        finish(y, m, d)
+    }
+
+    /// Skips a leading weekday name ("Wed, 03 Dec 2025 ...", "Wednesday 3 December 2025").
+    fn skip_weekday(&mut self) {
+        const DAYS: [&str; 7] = ["mon", "tue", "wed", "thu", "fri", "sat", "sun"];
+        let start = self.i;
+        while self.peek().is_some_and(|b| b.is_ascii_alphabetic()) {
+            self.i += 1;
+        }
+        let word = self.s.get(start..self.i).unwrap_or("").to_ascii_lowercase();
+        if word.len() >= 3 && DAYS.iter().any(|d| word.starts_with(d)) {
+            self.eat_str(".");
+            self.eat_str(",");
+            self.skip_spaces();
+        } else {
+            self.i = start;
+        }
     }
 
     fn month_name(&mut self) -> Option<u32> {
@@ -790,6 +828,29 @@ mod tests {
         r.time_zone = Some("Europe/London".into());
         let t = resolve(&r, DateOrder::YearFirst, ZoneFallbacks::default()).unwrap();
         assert_eq!(t.utc, utc("2025-12-03T00:05:00Z"));
+    }
+
+    #[test]
+    fn weekday_prefix_and_month_name_dates() {
+        let t = resolve(
+            &raw("Wed, 03 Dec 2025 14:15:00 GMT"),
+            DateOrder::YearFirst,
+            ZoneFallbacks::default(),
+        )
+        .unwrap();
+        assert_eq!(t.utc, utc("2025-12-03T14:15:00Z"));
+        let mut r = raw("03-Dec-2025 14:15");
+        r.time_zone = Some("Asia/Tokyo".into());
+        let t = resolve(&r, DateOrder::YearFirst, ZoneFallbacks::default()).unwrap();
+        assert_eq!(t.utc, utc("2025-12-03T05:15:00Z"));
+        let mut r = raw("Wednesday 3 December 2025 9:05 am");
+        r.time_zone = Some("Europe/London".into());
+        assert_eq!(
+            resolve(&r, DateOrder::YearFirst, ZoneFallbacks::default())
+                .unwrap()
+                .utc,
+            utc("2025-12-03T09:05:00Z")
+        );
     }
 
     #[test]
