@@ -326,7 +326,7 @@ mod tests {
             SignedDuration::from_mins(600)
         );
         assert!(TransitSample::for_leg(l.clone(), &delivered, LegKind::LastMile).is_none());
-        let hist = TransitHistory::from_samples(&[door.clone()]);
+        let hist = TransitHistory::from_samples(std::slice::from_ref(&door));
         let moving = derive_state(&[ev(Status::PickedUp, LegKind::FirstMile, 0, "PU")]);
         let band = eta_for_state(
             &hist,
