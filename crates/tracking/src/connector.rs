@@ -301,6 +301,107 @@ impl TrackingConnector for UpsTrackConnector {
     }
 }
 
+/// FedEx Track API: OAuth bearer token (from `/oauth/token`, see
+/// [`FedexTrackConnector::token_request`]) and up to 30 numbers per POST.
+#[derive(Debug, Clone)]
+pub struct FedexTrackConnector {
+    /// e.g. `https://apis.fedex.com` (or a local mock server).
+    pub base_url: String,
+    pub access_token: String,
+}
+
+impl FedexTrackConnector {
+    /// The OAuth client-credentials request (credentials in the form body, as FedEx expects).
+    pub fn token_request(base_url: &str, client_id: &str, client_secret: &str) -> HttpRequest {
+        HttpRequest {
+            method: HttpMethod::Post,
+            url: format!("{}/oauth/token", base_url.trim_end_matches('/')),
+            headers: vec![(
+                "Content-Type".into(),
+                "application/x-www-form-urlencoded".into(),
+            )],
+            body: Some(format!(
+                "grant_type=client_credentials&client_id={}&client_secret={}",
+                percent_encode(client_id),
+                percent_encode(client_secret)
+            )),
+            tracking_numbers: Vec::new(),
+        }
+    }
+}
+
+impl TrackingConnector for FedexTrackConnector {
+    fn carrier(&self) -> &str {
+        parsers::fedex::CARRIER
+    }
+
+    fn max_numbers_per_request(&self) -> usize {
+        30
+    }
+
+    fn build_requests(&self, req: &TrackRequest) -> Result<Vec<HttpRequest>, ConnectorError> {
+        if self.access_token.trim().is_empty() {
+            return Err(ConnectorError::Config("FedEx access_token is empty".into()));
+        }
+        let url = format!(
+            "{}/track/v1/trackingnumbers",
+            self.base_url.trim_end_matches('/')
+        );
+        Ok(req
+            .tracking_numbers
+            .chunks(self.max_numbers_per_request())
+            .map(|chunk| {
+                let body = serde_json::json!({
+                    "includeDetailedScans": true,
+                    "trackingInfo": chunk
+                        .iter()
+                        .map(|tn| serde_json::json!({"trackingNumberInfo": {"trackingNumber": tn.trim()}}))
+                        .collect::<Vec<_>>(),
+                });
+                let mut headers = vec![
+                    ("Authorization".into(), format!("Bearer {}", self.access_token)),
+                    ("Content-Type".into(), "application/json".into()),
+                    ("X-customer-transaction-id".into(), req.request_id.clone()),
+                ];
+                if let Some(lang) = &req.language {
+                    let locale = if lang.starts_with("zh") { "zh_CN" } else { "en_US" };
+                    headers.push(("X-locale".into(), locale.into()));
+                }
+                HttpRequest {
+                    method: HttpMethod::Post,
+                    url: url.clone(),
+                    headers,
+                    body: Some(body.to_string()),
+                    tracking_numbers: chunk.to_vec(),
+                }
+            })
+            .collect())
+    }
+
+    fn parse_response(
+        &self,
+        request: &HttpRequest,
+        response: &HttpResponse,
+    ) -> Result<ParsedPayload, ConnectorError> {
+        match response.status {
+            200 => Ok(parsers::fedex::parse(&response.body, "fedex_track_api")?),
+            401 | 403 => Err(ConnectorError::Unauthorized {
+                status: response.status,
+            }),
+            404 => Err(ConnectorError::NotFound {
+                numbers: request.tracking_numbers.clone(),
+            }),
+            429 => Err(ConnectorError::RateLimited {
+                retry_after_secs: response.retry_after_secs,
+            }),
+            status => Err(ConnectorError::Http {
+                status,
+                detail: excerpt(&response.body),
+            }),
+        }
+    }
+}
+
 fn excerpt(body: &str) -> String {
     body.chars().take(200).collect()
 }
@@ -481,6 +582,47 @@ mod tests {
             )
             .unwrap();
         assert_eq!(ok.events.len(), 7);
+    }
+
+    #[test]
+    fn fedex_batches_thirty_numbers_per_request() {
+        let c = FedexTrackConnector {
+            base_url: "http://mock/".into(),
+            access_token: "t".into(),
+        };
+        let numbers: Vec<String> = (0..31).map(|i| format!("7948431852{i:02}")).collect();
+        let reqs = c
+            .build_requests(&TrackRequest {
+                tracking_numbers: numbers,
+                language: None,
+                request_id: "r".into(),
+            })
+            .unwrap();
+        assert_eq!(reqs.len(), 2);
+        assert_eq!(reqs[0].tracking_numbers.len(), 30);
+        assert_eq!(reqs[0].url, "http://mock/track/v1/trackingnumbers");
+        let body: serde_json::Value =
+            serde_json::from_str(reqs[1].body.as_deref().unwrap()).unwrap();
+        assert_eq!(
+            body["trackingInfo"][0]["trackingNumberInfo"]["trackingNumber"],
+            "794843185230"
+        );
+        let ok = c
+            .parse_response(
+                &reqs[0],
+                &HttpResponse {
+                    status: 200,
+                    retry_after_secs: None,
+                    body: include_str!("../tests/fixtures/fedex_track.json").into(),
+                },
+            )
+            .unwrap();
+        assert_eq!(ok.events.len(), 6);
+        let tok = FedexTrackConnector::token_request("https://apis.fedex.com", "id&x", "s");
+        assert_eq!(
+            tok.body.as_deref(),
+            Some("grant_type=client_credentials&client_id=id%26x&client_secret=s")
+        );
     }
 
     #[test]

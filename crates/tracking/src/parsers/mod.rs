@@ -3,6 +3,7 @@
 //! document; a single odd event is passed on as-is so the normaliser reports it per event.
 
 pub mod dhl_unified;
+pub mod fedex;
 pub mod ups;
 
 use serde_json::Value;
