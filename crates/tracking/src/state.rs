@@ -110,6 +110,19 @@ pub fn canonical_order(events: &[NormalizedEvent]) -> (Vec<&NormalizedEvent>, us
     (refs, duplicates)
 }
 
+/// What an event means for the shipment as a whole. A `delivered` on a leg before the
+/// warehouse or last mile (a domestic courier delivering to the forwarder, a container delivered
+/// to the consolidator) completes that leg, not the shipment: the shipment is then in transit,
+/// or arrived at the warehouse for the warehouse-receiving leg. The per-leg states keep
+/// `delivered`.
+pub fn shipment_view(status: Status, leg: LegKind) -> Status {
+    match (status, leg) {
+        (Status::Delivered, LegKind::WarehouseReceiving) => Status::ArrivedAtWarehouse,
+        (Status::Delivered, l) if l < LegKind::WarehouseReceiving => Status::InTransit,
+        (s, _) => s,
+    }
+}
+
 /// A leg's state plus the (status, leg) its own fold has reached.
 type LegFold = (LegState, Option<(Status, LegKind)>);
 
@@ -140,15 +153,15 @@ pub fn derive_state(events: &[NormalizedEvent]) -> ShipmentState {
         if ev.status.is_exception() || ev.reason.is_some() {
             state.exception_evidence.push(EventRef::of(ev));
         }
-        let next = (ev.status, ev.leg);
+        let next = (shipment_view(ev.status, ev.leg), ev.leg);
         let applies = match current {
             None => ev.status != Status::Unknown,
             Some(cur) => progresses(cur, next),
         };
         if applies {
             let new_status = match current {
-                Some((cur, _)) => apply_status(cur, ev.status),
-                None => ev.status,
+                Some((cur, _)) => apply_status(cur, next.0),
+                None => next.0,
             };
             if current.map(|c| c.0) != Some(new_status) {
                 state.status_since = Some(ev.time.utc);
@@ -178,7 +191,7 @@ pub fn derive_state(events: &[NormalizedEvent]) -> ShipmentState {
                         last_event_at: ev.time.utc,
                         event_count: 1,
                     },
-                    (ev.status != Status::Unknown).then_some(next),
+                    (ev.status != Status::Unknown).then_some((ev.status, ev.leg)),
                 ));
             }
             Some((leg_state, leg_cur)) => {
@@ -186,7 +199,7 @@ pub fn derive_state(events: &[NormalizedEvent]) -> ShipmentState {
                 leg_state.event_count += 1;
                 let leg_applies = match leg_cur {
                     None => ev.status != Status::Unknown,
-                    Some(cur) => progresses(*cur, next),
+                    Some(cur) => progresses(*cur, (ev.status, ev.leg)),
                 };
                 if leg_applies {
                     let s = match leg_cur {
@@ -317,6 +330,23 @@ pub(crate) mod tests {
         assert!(s.returned_at.is_some());
         r.push(ev(Status::InTransit, LegKind::LastMile, 40, "IT"));
         assert_eq!(derive_state(&r).status, Status::Returned);
+    }
+
+    #[test]
+    fn delivered_on_an_early_leg_completes_the_leg_not_the_shipment() {
+        let events = vec![
+            ev(Status::PickedUp, LegKind::FirstMile, 0, "PU"),
+            ev(Status::Delivered, LegKind::FirstMile, 60, "SIGNED"),
+        ];
+        let s = derive_state(&events);
+        assert_eq!(s.status, Status::InTransit);
+        assert_eq!(s.delivered_at, None);
+        assert_eq!(
+            s.leg_state(LegKind::FirstMile).unwrap().status,
+            Status::Delivered
+        );
+        let s = derive_state(&[ev(Status::Delivered, LegKind::WarehouseReceiving, 0, "POD")]);
+        assert_eq!(s.status, Status::ArrivedAtWarehouse);
     }
 
     #[test]
