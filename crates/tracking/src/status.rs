@@ -15,8 +15,10 @@ pub enum Status {
     InfoReceived,
     /// First physical scan: pickup, acceptance at a counter, origin facility scan.
     PickedUp,
+    #[serde(alias = "delivery_delayed")]
     InTransit,
     /// Held by customs (inspection, documents, duties) — an exception status.
+    #[serde(alias = "on_hold")]
     CustomsHold,
     CustomsCleared,
     /// Received at the seller's overseas warehouse (3PL / FBA-style receiving).
@@ -28,6 +30,7 @@ pub enum Status {
     ReadyForPickup,
     Delivered,
     /// On its way back to the sender.
+    #[serde(alias = "return_to_sender")]
     Returning,
     /// Back with the sender.
     Returned,
@@ -163,14 +166,10 @@ impl fmt::Display for Status {
 impl FromStr for Status {
     type Err = String;
     fn from_str(s: &str) -> Result<Self, Self::Err> {
-        Status::ALL
-            .iter()
-            .copied()
-            .find(|st| st.as_str() == s)
-            .ok_or_else(|| {
-                let names: Vec<&str> = Status::ALL.iter().map(|s| s.as_str()).collect();
-                format!("unknown status '{s}', expected one of {}", names.join(", "))
-            })
+        serde_json::from_value(serde_json::Value::String(s.to_string())).map_err(|_| {
+            let names: Vec<&str> = Status::ALL.iter().map(|s| s.as_str()).collect();
+            format!("unknown status '{s}', expected one of {}", names.join(", "))
+        })
     }
 }
 
@@ -248,45 +247,77 @@ impl FromStr for LegKind {
 /// Why an exception happened. Follows the unified incident list of the reference taxonomy
 /// (carrier / shipper / consignee / customs / weather / other), with carrier-specific names
 /// folded in (e.g. "hold" becomes `regulatory_hold`, "undeliverable" stays on the status).
+/// The reference names (`consignee_not_home`, `customs_documentation`...) are accepted as
+/// aliases when reading mapping files and API input.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]
 pub enum IncidentReason {
     // carrier-caused
+    #[serde(alias = "carrier_damaged_parcel")]
     Damaged,
+    #[serde(alias = "carrier_sorting_error")]
     SortingError,
+    #[serde(alias = "carrier_address_not_found")]
     AddressNotFound,
+    #[serde(alias = "carrier_parcel_lost")]
     ParcelLost,
+    #[serde(alias = "carrier_not_enough_time")]
     NotEnoughTime,
+    #[serde(alias = "carrier_vehicle_issue")]
+    #[serde(alias = "carrier_mechanical_delay")]
     VehicleIssue,
+    #[serde(alias = "carrier_capacity_exceeded")]
     CapacityExceeded,
     CarrierDelay,
     // shipper-caused
+    #[serde(alias = "retailer_cancelled")]
     ShipperCancelled,
+    #[serde(alias = "retailer_incorrect_data")]
+    #[serde(alias = "retailer_incorrect_parcel")]
+    #[serde(alias = "retailer_incorrect_dimensions")]
     IncorrectData,
+    #[serde(alias = "retailer_not_ready")]
     NotReady,
+    #[serde(alias = "retailer_packaging_issue")]
     PackagingIssue,
     // consignee-caused
+    #[serde(alias = "consignee_refused")]
     Refused,
+    #[serde(alias = "consignee_business_closed")]
     BusinessClosed,
+    #[serde(alias = "consignee_not_available")]
+    #[serde(alias = "consignee_not_home")]
     RecipientAbsent,
+    #[serde(alias = "consignee_cancelled")]
     RecipientCancelled,
+    #[serde(alias = "consignee_verification_failed")]
     VerificationFailed,
+    #[serde(alias = "consignee_incorrect_address")]
     AddressIssue,
+    #[serde(alias = "consignee_access_restricted")]
     AccessRestricted,
+    #[serde(alias = "consignee_safe_place_unavailable")]
     SafePlaceUnavailable,
     // customs
+    #[serde(alias = "customs_delay")]
     HeldAtCustoms,
     CustomsInspection,
+    #[serde(alias = "customs_documentation")]
     CustomsDocumentsRequired,
+    #[serde(alias = "customs_duties_unpaid")]
     DutiesUnpaid,
+    #[serde(alias = "customs_prohibited")]
     ProhibitedItem,
     // weather / force majeure
     WeatherDelay,
     NaturalDisaster,
     ForceMajeure,
     // other
+    #[serde(alias = "parcel_being_researched")]
     BeingResearched,
     SecurityIssue,
+    #[serde(alias = "delivery_exception_hold")]
+    #[serde(alias = "shipment_on_hold")]
     RegulatoryHold,
     Unknown,
 }
@@ -422,6 +453,15 @@ mod tests {
             assert_eq!(l.as_str().parse::<LegKind>().unwrap(), l);
         }
         assert!("shipped".parse::<Status>().is_err());
+        // Reference taxonomy names are accepted as aliases.
+        assert_eq!(
+            "return_to_sender".parse::<Status>().unwrap(),
+            Status::Returning
+        );
+        let r: IncidentReason = serde_json::from_str("\"consignee_not_home\"").unwrap();
+        assert_eq!(r, IncidentReason::RecipientAbsent);
+        let r: IncidentReason = serde_json::from_str("\"customs_documentation\"").unwrap();
+        assert_eq!(r, IncidentReason::CustomsDocumentsRequired);
     }
 
     #[test]
