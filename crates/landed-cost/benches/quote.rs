@@ -145,3 +145,14 @@ fn lookup_linear_100(bencher: Bencher) {
         }
     });
 }
+
+/// A quote of a single line: the per-request overhead (market, FX lookups, regimes, totals) is not shared.
+#[divan::bench]
+fn quote_1_line(bencher: Bencher) {
+    let f = fixture();
+    let mut one = f.request.clone();
+    one.lines.truncate(1);
+    bencher
+        .counter(ItemsCount::new(1usize))
+        .bench(|| quote(black_box(&f.pack), &f.fx, black_box(&one)).expect("quote"));
+}

@@ -9,6 +9,7 @@ use rust_decimal::Decimal;
 use serde::Serialize;
 use std::collections::HashMap;
 use std::str::FromStr;
+use std::sync::Arc;
 use thiserror::Error;
 use tradelane_domain::Currency;
 
@@ -64,14 +65,14 @@ pub struct FxRate {
     /// rate, the older of the two legs' dates.
     pub rate_date: Date,
     /// Source of the rates, e.g. "ECB euro foreign exchange reference rates".
-    pub source: String,
+    pub source: Arc<str>,
 }
 
 /// Rates of many currencies against one base currency, by publication date.
 #[derive(Debug, Clone)]
 pub struct FxTable {
     base: Currency,
-    source: String,
+    source: Arc<str>,
     max_age_days: i32,
     series: HashMap<Currency, Vec<(Date, Decimal)>>,
 }
@@ -81,7 +82,7 @@ impl FxTable {
     pub fn new(base: Currency, source: impl Into<String>) -> Self {
         FxTable {
             base,
-            source: source.into(),
+            source: Arc::from(source.into()),
             max_age_days: 10,
             series: HashMap::new(),
         }
@@ -138,7 +139,7 @@ impl FxTable {
         let missing = |latest| FxError::MissingRate {
             currency,
             date,
-            source_name: self.source.clone(),
+            source_name: self.source.to_string(),
             latest,
             max_age_days: self.max_age_days,
         };
@@ -164,7 +165,7 @@ impl FxTable {
             rate,
             requested_date: date,
             rate_date,
-            source: self.source.clone(),
+            source: Arc::clone(&self.source),
         };
         if from == to {
             return Ok(record(Decimal::ONE, date));
@@ -172,7 +173,26 @@ impl FxTable {
         let (from_rate, from_date) = self.leg(from, date)?;
         let (to_rate, to_date) = self.leg(to, date)?;
         // units of `to` per `from` = (to per base) / (from per base)
-        let rate = to_rate.checked_div(from_rate).unwrap_or(Decimal::ZERO);
+        // A zero or negative stored rate cannot convert anything: report it as missing rather than dividing.
+        if from_rate <= Decimal::ZERO || to_rate <= Decimal::ZERO {
+            let bad = if from_rate <= Decimal::ZERO { from } else { to };
+            return Err(FxError::MissingRate {
+                currency: bad,
+                date,
+                source_name: self.source.to_string(),
+                latest: None,
+                max_age_days: self.max_age_days,
+            });
+        }
+        let rate = to_rate
+            .checked_div(from_rate)
+            .ok_or_else(|| FxError::MissingRate {
+                currency: from,
+                date,
+                source_name: self.source.to_string(),
+                latest: None,
+                max_age_days: self.max_age_days,
+            })?;
         Ok(record(rate, from_date.min(to_date)))
     }
 
@@ -321,6 +341,21 @@ mod tests {
         assert!(stale.to_string().contains("older than 10 days"), "{stale}");
         assert!(
             fx.rate(Currency::EUR, Currency::AUD, date(2026, 6, 1))
+                .is_err()
+        );
+    }
+
+    #[test]
+    fn a_zero_rate_is_refused_not_divided() {
+        let mut fx = FxTable::new(Currency::EUR, "manual");
+        fx.insert(date(2026, 6, 1), Currency::USD, Decimal::ZERO);
+        fx.insert(date(2026, 6, 1), Currency::GBP, dec!(0.85));
+        assert!(
+            fx.rate(Currency::USD, Currency::GBP, date(2026, 6, 1))
+                .is_err()
+        );
+        assert!(
+            fx.rate(Currency::GBP, Currency::USD, date(2026, 6, 1))
                 .is_err()
         );
     }

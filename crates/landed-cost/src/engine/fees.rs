@@ -3,23 +3,6 @@
 use super::*;
 use std::collections::HashSet;
 
-fn scope_rules<'a>(ctx: &Ctx<'a>) -> Vec<&'a Arc<FeeRule>> {
-    let mut out: Vec<&Arc<FeeRule>> = Vec::new();
-    let territory = ctx.market.customs_territory.as_str();
-    let country = ctx.req.destination.country.code();
-    let scopes: &[&str] = if territory == country {
-        &[country, "*"]
-    } else {
-        &[territory, country, "*"]
-    };
-    for scope in scopes {
-        if let Some(ids) = ctx.pack.index.fees.get(*scope) {
-            out.extend(ids.iter().map(|&i| &ctx.pack.fees[i as usize]));
-        }
-    }
-    out
-}
-
 /// Adds the fees of one pass: `before_tax` = fees on the customs value (some enter the tax base), else fees on
 /// duty and tax (carrier disbursement). Consignment fees go to `shipment`; fees in the tax base are also
 /// shared out to the lines by customs value so the tax base can include them.
@@ -31,10 +14,10 @@ pub(crate) fn apply(
     before_tax: bool,
 ) -> Result<(), QuoteError> {
     let req = ctx.req;
-    let rules = scope_rules(ctx);
-    if rules.is_empty() {
+    if ctx.links.fees.is_empty() {
         return Ok(());
     }
+    let rules = ctx.links.fees.iter().map(|&i| &ctx.pack.fees[i as usize]);
     let intrinsic: Decimal = work.iter().map(|w| w.value).sum();
     let customs: Decimal = work.iter().map(|w| w.customs_value).sum();
     for rule in rules {

@@ -2,7 +2,7 @@
 //! and duty arithmetic.
 
 use super::{FxCache, QuoteError};
-use crate::hs::HsDigits;
+use crate::hs::{HsDigits, PrefixIndex};
 use crate::pack::{DutyRule, RulePack};
 use crate::rate::{MeasureUnit, SpecificDuty};
 use jiff::civil::Date;
@@ -49,7 +49,24 @@ pub fn find_base_duty<'a>(
     origin: Country,
     date: Date,
 ) -> Result<Option<&'a Arc<DutyRule>>, QuoteError> {
-    let Some(trie) = pack.index.base_duty.get(territory) else {
+    find_in_trie(
+        pack,
+        pack.index.base_duty.get(territory),
+        code,
+        origin,
+        date,
+    )
+}
+
+/// [`find_base_duty`] on an already resolved territory trie.
+pub(crate) fn find_in_trie<'a>(
+    pack: &'a RulePack,
+    trie: Option<&PrefixIndex>,
+    code: &HsDigits,
+    origin: Country,
+    date: Date,
+) -> Result<Option<&'a Arc<DutyRule>>, QuoteError> {
+    let Some(trie) = trie else {
         return Ok(None);
     };
     for (_, items) in trie.matches(code) {
@@ -100,13 +117,13 @@ pub fn find_base_duty_linear<'a>(
 /// Additional duty rules for a code: per layer, the longest applicable prefix; layers stack.
 pub(crate) fn find_additional<'a>(
     pack: &'a RulePack,
-    territory: &str,
+    trie: Option<&PrefixIndex>,
     code: &HsDigits,
     origin: Country,
     date: Date,
     out: &mut Vec<&'a Arc<DutyRule>>,
 ) -> Result<(), QuoteError> {
-    let Some(trie) = pack.index.additional_duty.get(territory) else {
+    let Some(trie) = trie else {
         return Ok(());
     };
     for (_, items) in trie.matches(code) {

@@ -16,7 +16,7 @@ pub use lookup::{find_base_duty, find_base_duty_linear};
 pub use types::*;
 
 use crate::fx::{FxRate, FxTable};
-use crate::hs::HsDigits;
+use crate::hs::{HsDigits, PrefixIndex};
 use crate::pack::*;
 use jiff::civil::Date;
 use rust_decimal::Decimal;
@@ -70,6 +70,10 @@ pub(crate) struct Ctx<'a> {
     pub pack: &'a RulePack,
     pub req: &'a QuoteRequest,
     pub market: &'a Arc<Market>,
+    pub links: &'a MarketLinks,
+    /// Duty tries of the market's territory, resolved once per quote.
+    pub base_trie: Option<&'a PrefixIndex>,
+    pub additional_trie: Option<&'a PrefixIndex>,
     pub currency: Currency,
     pub rounding: RoundingMode,
     pub minor: u32,
@@ -116,7 +120,9 @@ pub fn quote(pack: &RulePack, fx: &FxTable, req: &QuoteRequest) -> Result<Quote,
         return Err(QuoteError::EmptyRequest);
     }
     let country = req.destination.country;
-    let market = market_for(pack, country, req.date)?;
+    let market_index = market_for(pack, country, req.date)?;
+    let market = &pack.markets[market_index];
+    let links = &pack.index.links[market_index];
     if let Some(sub) = req.destination.subdivision {
         if sub.country() != country {
             return Err(QuoteError::InvalidLine {
@@ -143,6 +149,9 @@ pub fn quote(pack: &RulePack, fx: &FxTable, req: &QuoteRequest) -> Result<Quote,
         pack,
         req,
         market,
+        links,
+        base_trie: pack.index.base_duty.get(&market.customs_territory),
+        additional_trie: pack.index.additional_duty.get(&market.customs_territory),
         currency,
         rounding: market.rounding,
         minor: currency.minor_units(),
@@ -253,12 +262,12 @@ pub fn quote(pack: &RulePack, fx: &FxTable, req: &QuoteRequest) -> Result<Quote,
         fx_rates.push(rate);
     }
     Ok(Quote {
-        pack_id: pack.meta.pack_id.clone(),
-        pack_version: pack.meta.pack_version.clone(),
+        pack_id: Arc::clone(&pack.ids.0),
+        pack_version: Arc::clone(&pack.ids.1),
         date: req.date,
         country,
         subdivision: req.destination.subdivision,
-        market_rule_id: market.meta.id.clone(),
+        market_rule_id: Arc::clone(&links.id),
         valuation: market.valuation,
         apportionment: "freight and insurance apportioned to lines in proportion to line value; the rounding remainder goes to the last line",
         regime: regimes.outcome(&ctx),
@@ -275,14 +284,14 @@ fn market_for(
     pack: &RulePack,
     country: tradelane_domain::Country,
     date: Date,
-) -> Result<&Arc<Market>, QuoteError> {
+) -> Result<usize, QuoteError> {
     pack.index
         .markets
         .get(&country)
         .and_then(|ids| {
             ids.iter()
-                .map(|&i| &pack.markets[i as usize])
-                .find(|m| m.meta.in_force(date))
+                .map(|&i| i as usize)
+                .find(|&i| pack.markets[i].meta.in_force(date))
         })
         .ok_or_else(|| QuoteError::DestinationNotCovered {
             pack_id: pack.meta.pack_id.clone(),

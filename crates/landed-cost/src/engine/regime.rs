@@ -1,6 +1,6 @@
 //! Low-value regimes, duties and import taxes.
 
-use super::lookup::{duty_amount, find_additional, find_base_duty};
+use super::lookup::{duty_amount, find_additional, find_in_trie};
 use super::*;
 use std::collections::HashMap;
 
@@ -70,24 +70,11 @@ pub(crate) fn choose(
     work: &[Work],
 ) -> Result<Regimes, QuoteError> {
     let req = ctx.req;
-    let territory = ctx.market.customs_territory.as_str();
-    let country = ctx.req.destination.country.code();
-    let mut candidates: Vec<&Arc<LowValueRule>> = Vec::new();
-    for scope in [territory, country] {
-        if scope == country && territory == country && !candidates.is_empty() {
-            break;
-        }
-        let Some(ids) = ctx.pack.index.low_value.get(scope) else {
-            continue;
-        };
-        for &i in ids {
-            let r = &ctx.pack.low_value[i as usize];
-            if candidates.iter().any(|c| Arc::ptr_eq(c, r)) {
-                continue;
-            }
-            candidates.push(r);
-        }
-    }
+    let candidates = ctx
+        .links
+        .low_value
+        .iter()
+        .map(|&i| &ctx.pack.low_value[i as usize]);
     let intrinsic: Decimal = work.iter().map(|w| w.value).sum();
     let customs: Decimal = work.iter().map(|w| w.customs_value).sum();
     let mut normal: Option<(Decimal, Decimal)> = None;
@@ -221,7 +208,7 @@ fn tariff(
         },
         other => other,
     };
-    let rule = find_base_duty(ctx.pack, territory, &w.code, line.origin, date)
+    let rule = find_in_trie(ctx.pack, ctx.base_trie, &w.code, line.origin, date)
         .map_err(with_line)?
         .ok_or_else(|| QuoteError::UnknownHsCode {
             line: i + 1,
@@ -244,8 +231,15 @@ fn tariff(
         detail: Detail::Tariff { clamp },
     });
     let mut extra = Vec::new();
-    find_additional(ctx.pack, territory, &w.code, line.origin, date, &mut extra)
-        .map_err(with_line)?;
+    find_additional(
+        ctx.pack,
+        ctx.additional_trie,
+        &w.code,
+        line.origin,
+        date,
+        &mut extra,
+    )
+    .map_err(with_line)?;
     for rule in extra {
         let (amount, clamp) = duty_amount(rule, line, i + 1, w.customs_value, fx)?;
         let amount = ctx.round(amount);

@@ -1291,8 +1291,8 @@ fn overlay_version_is_recorded_on_the_quote() {
     );
     r.registrations = vec!["CA_GST".into()];
     let q = run_with(&pack_with_fixture_duties(), &r);
-    assert_eq!(q.pack_id, "tradelane-builtin");
-    assert_eq!(q.pack_version, "2026.11.26-1+fixture@1");
+    assert_eq!(&*q.pack_id, "tradelane-builtin");
+    assert_eq!(&*q.pack_version, "2026.11.26-1+fixture@1");
 }
 
 #[test]

@@ -367,9 +367,9 @@ pub struct Totals {
 #[derive(Debug, Clone, Serialize)]
 pub struct Quote {
     /// Pack id used.
-    pub pack_id: String,
+    pub pack_id: Arc<str>,
     /// Pack version used.
-    pub pack_version: String,
+    pub pack_version: Arc<str>,
     /// Date quoted.
     pub date: Date,
     /// Destination country.
@@ -377,7 +377,7 @@ pub struct Quote {
     /// Destination subdivision.
     pub subdivision: Option<Subdivision>,
     /// Market rule used (valuation, rounding, currency).
-    pub market_rule_id: String,
+    pub market_rule_id: Arc<str>,
     /// Valuation basis applied.
     pub valuation: Valuation,
     /// How freight and insurance were apportioned, in words.

@@ -14,9 +14,21 @@ pub struct TaxIndex {
     pub(crate) tax_names: Vec<String>,
 }
 
+/// What one market's quotes need, resolved once when the pack is loaded so quoting hashes no strings.
+#[derive(Debug, Clone, Default)]
+pub struct MarketLinks {
+    /// Rule id of the market, shared with every quote.
+    pub(crate) id: Arc<str>,
+    /// Low-value regimes of the market's territory, then of the country.
+    pub(crate) low_value: Vec<u32>,
+    /// Fees of the territory, the country and "*".
+    pub(crate) fees: Vec<u32>,
+}
+
 /// All indexes of a pack.
 #[derive(Debug, Clone, Default)]
 pub struct PackIndex {
+    pub(crate) links: Vec<MarketLinks>,
     pub(crate) markets: HashMap<Country, Vec<u32>>,
     pub(crate) base_duty: HashMap<String, PrefixIndex>,
     pub(crate) additional_duty: HashMap<String, PrefixIndex>,
@@ -76,6 +88,30 @@ impl PackIndex {
                 .entry(f.scope.clone())
                 .or_default()
                 .push(i as u32);
+        }
+        for m in markets {
+            let territory = m.customs_territory.as_str();
+            let country = m.country.code();
+            let mut scopes = vec![territory];
+            if country != territory {
+                scopes.push(country);
+            }
+            let gather = |map: &HashMap<String, Vec<u32>>, scopes: &[&str]| -> Vec<u32> {
+                scopes
+                    .iter()
+                    .filter_map(|s| map.get(*s))
+                    .flatten()
+                    .copied()
+                    .collect()
+            };
+            let low_value = gather(&index.low_value, &scopes);
+            scopes.push("*");
+            let fees = gather(&index.fees, &scopes);
+            index.links.push(MarketLinks {
+                id: Arc::from(m.meta.id.as_str()),
+                low_value,
+                fees,
+            });
         }
         index
     }

@@ -846,6 +846,10 @@ pub(super) fn assemble(
     let low_value: Vec<Arc<LowValueRule>> = rules.low_value.into_iter().map(Arc::new).collect();
     let fees: Vec<Arc<FeeRule>> = rules.fees.into_iter().map(Arc::new).collect();
     let index = PackIndex::build(&markets, &duties, &taxes, &low_value, &fees);
+    let ids = (
+        Arc::from(meta.pack_id.as_str()),
+        Arc::from(meta.pack_version.as_str()),
+    );
     Ok(RulePack {
         meta,
         markets,
@@ -854,6 +858,7 @@ pub(super) fn assemble(
         low_value,
         fees,
         index,
+        ids,
     })
 }
 

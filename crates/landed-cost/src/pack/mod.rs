@@ -5,7 +5,7 @@ mod load;
 mod model;
 mod reader;
 
-pub use index::PackIndex;
+pub use index::{MarketLinks, PackIndex};
 pub use model::*;
 
 use jiff::civil::Date;
@@ -89,6 +89,8 @@ pub struct RulePack {
     pub(crate) low_value: Vec<Arc<LowValueRule>>,
     pub(crate) fees: Vec<Arc<FeeRule>>,
     pub(crate) index: PackIndex,
+    /// `meta.pack_id` and `meta.pack_version`, shared with every quote without copying.
+    pub(crate) ids: (Arc<str>, Arc<str>),
 }
 
 /// Counts of rules by kind.
