@@ -627,6 +627,46 @@ mod tests {
         assert_eq!(n.normalize(&hinted).unwrap().leg, LegKind::MainCarriage);
     }
 
+    #[test]
+    fn normalizer_is_shareable_and_events_round_trip_through_json() {
+        fn assert_send_sync<T: Send + Sync>() {}
+        assert_send_sync::<Normalizer>();
+        let ev = normalizer()
+            .normalize(&raw("dhl_express", Some("OK"), Some("Delivered")))
+            .unwrap();
+        let json = serde_json::to_string(&ev).unwrap();
+        let back: NormalizedEvent = serde_json::from_str(&json).unwrap();
+        assert_eq!(back, ev);
+        assert!(json.contains("\"status\":\"delivered\""), "{json}");
+    }
+
+    #[test]
+    fn operator_text_rules_take_precedence_over_builtin_ones() {
+        let overlay = "id = \"generic\"\n[[text]]\nid = \"ops.generic.parcel_station\"\nregex = \"(?i)parcel station\"\nstatus = \"ready_for_pickup\"\n";
+        let n = Normalizer::new(MappingSet::builtin_with([("ops.toml", overlay)]).unwrap());
+        let ev = n
+            .normalize(&raw(
+                "some_forwarder",
+                None,
+                Some("Arrived at parcel station"),
+            ))
+            .unwrap();
+        assert_eq!(ev.status, Status::ReadyForPickup);
+        assert_eq!(ev.rule_id.as_deref(), Some("ops.generic.parcel_station"));
+        // Without the overlay the generic "arrived" rule decides.
+        assert_eq!(
+            normalizer()
+                .normalize(&raw(
+                    "some_forwarder",
+                    None,
+                    Some("Arrived at parcel station")
+                ))
+                .unwrap()
+                .status,
+            Status::InTransit
+        );
+    }
+
     fn shared() -> &'static Normalizer {
         static N: std::sync::OnceLock<Normalizer> = std::sync::OnceLock::new();
         N.get_or_init(normalizer)
