@@ -118,6 +118,15 @@ impl ExceptionRule {
     }
 }
 
+/// The last instant of a promised civil delivery date in the destination's zone (i.e. the start
+/// of the next day), which is what "delivered by 5 December" means to a buyer.
+pub fn promised_deadline(date: jiff::civil::Date, zone: &jiff::tz::TimeZone) -> Option<Timestamp> {
+    let next = date.tomorrow().ok()?;
+    zone.to_ambiguous_timestamp(next.to_datetime(jiff::civil::Time::midnight()))
+        .compatible()
+        .ok()
+}
+
 /// What a rule sees.
 #[derive(Debug, Clone, Copy)]
 pub struct ExceptionContext<'a> {
@@ -507,6 +516,13 @@ mod tests {
                 .iter()
                 .any(|e| e.kind == "eta_past_promised")
         );
+    }
+
+    #[test]
+    fn promised_date_ends_at_local_midnight() {
+        let tz = jiff::tz::TimeZone::get("Europe/Berlin").unwrap();
+        let d = promised_deadline(jiff::civil::date(2025, 12, 5), &tz).unwrap();
+        assert_eq!(d.to_string(), "2025-12-05T23:00:00Z");
     }
 
     #[test]
