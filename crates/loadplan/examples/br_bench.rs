@@ -1,6 +1,6 @@
 //! Bischoff & Ratcliff BR1–BR7 benchmark: baseline vs main planner, 1 s per instance by default.
 //!
-//! cargo run --release -p tradelane-loadplan --example br_bench [-- --limit N --ms M --classes 1,2]
+//! cargo run --release -p tradelane-loadplan --example br_bench [-- --limit N --ms M --iters I --classes 1,2]
 //! Data: $TRADELANE_SHARED_DATA/loadplan/brNN.txt, else ../shared/data/loadplan relative to the repo.
 
 use std::path::PathBuf;
@@ -37,6 +37,12 @@ fn main() {
         .map(|v| v.split(',').filter_map(|c| c.trim().parse().ok()).collect())
         .unwrap_or_else(|| (1..=7).collect());
     let budget = Duration::from_millis(ms);
+    // Optional iteration budget: machine-independent, reproducible runs (time limit still applies).
+    let iterations: Option<u64> = arg("--iters").and_then(|v| v.parse().ok());
+    let settings = Settings {
+        max_iterations: iterations,
+        ..Settings::default()
+    };
 
     mixed_cartons_40hq();
 
@@ -60,7 +66,7 @@ fn main() {
                 continue;
             }
         };
-        let instances = match br::parse(&text, &Settings::default()) {
+        let instances = match br::parse(&text, &settings) {
             Ok(v) => v,
             Err(e) => {
                 println!("{}: {e}", path.display());

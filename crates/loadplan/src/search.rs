@@ -363,12 +363,11 @@ impl<'a> Ctx<'a> {
         // combination of carton sides can fill (cf. Fanslau & Bortfeldt's loss estimate). Blocks
         // come sorted by volume and fitness ≤ volume, so the scan stops once no block can win.
         let mut out: Vec<(i64, usize)> = Vec::with_capacity(width.min(64) + 1);
-        for (bi, b) in self.set.blocks.iter().enumerate() {
+        let space_volume = space.b.volume();
+        let first = self.set.blocks.partition_point(|b| b.volume > space_volume);
+        for (bi, b) in self.set.blocks.iter().enumerate().skip(first) {
             if out.len() >= width && b.volume <= out[width - 1].0 {
                 break;
-            }
-            if b.volume > space.b.volume() {
-                continue;
             }
             if b.size[0] > ss[0] || b.size[1] > ss[1] || b.size[2] > ss[2] {
                 continue;
