@@ -8,6 +8,7 @@
 //! the clock.
 
 pub mod connector;
+pub mod detect;
 pub mod eta;
 pub mod event;
 pub mod exceptions;
