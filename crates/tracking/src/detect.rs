@@ -119,7 +119,7 @@ pub fn guess_carrier(tracking_number: &str) -> Vec<CarrierGuess> {
             "DHL Parcel / eCommerce JD prefix",
         );
     }
-    out.sort_by(|a, b| b.confidence.cmp(&a.confidence));
+    out.sort_by_key(|g| std::cmp::Reverse(g.confidence));
     out
 }
 
