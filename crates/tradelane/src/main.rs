@@ -1,3 +1,5 @@
-fn main() {
-    println!("tradelane");
+use std::process::ExitCode;
+
+fn main() -> ExitCode {
+    tradelane::run()
 }

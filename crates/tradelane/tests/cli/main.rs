@@ -1,0 +1,10 @@
+//! End-to-end tests of the `tradelane` binary, driven as a user drives it: through its
+//! command line (and, in `browser`, through headless Chromium against `tradelane serve`).
+//! Every CLI scenario runs on SQLite and, when reachable, on PostgreSQL
+//! (TRADELANE_REQUIRE_PG=1 makes an unreachable PostgreSQL a failure).
+
+mod admin;
+mod browser;
+mod demo;
+mod helpers;
+mod import;
