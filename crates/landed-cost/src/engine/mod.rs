@@ -255,11 +255,16 @@ pub fn quote(pack: &RulePack, fx: &FxTable, req: &QuoteRequest) -> Result<Quote,
         });
     }
     let totals = totals(&ctx, &lines, &shipment, total_value, freight_insurance);
-    let (totals_seller, seller_rate) =
-        convert_totals(&ctx, fx.table, &totals, req.seller_currency)?;
+    // The seller-currency rate is looked up now (a missing rate is an error of the quote); the conversion of
+    // the totals happens on demand in `Quote::totals_seller`.
+    let seller_rate = if req.seller_currency == currency {
+        None
+    } else {
+        Some(fx.table.rate(currency, req.seller_currency, req.date)?)
+    };
     let mut fx_rates = fx.used;
-    if let Some(rate) = seller_rate {
-        fx_rates.push(rate);
+    if let Some(rate) = &seller_rate {
+        fx_rates.push(rate.clone());
     }
     Ok(Quote {
         pack_id: Arc::clone(&pack.ids.0),
@@ -274,7 +279,8 @@ pub fn quote(pack: &RulePack, fx: &FxTable, req: &QuoteRequest) -> Result<Quote,
         lines,
         shipment,
         totals,
-        totals_seller,
+        seller_currency: req.seller_currency,
+        seller_rate,
         fx_rates,
         notes,
     })
@@ -366,32 +372,6 @@ fn totals(
         paid_by_buyer: ctx.money(t[6]),
         landed_cost: ctx.money(goods + freight_insurance + total),
     }
-}
-
-fn convert_totals(
-    ctx: &Ctx<'_>,
-    fx: &FxTable,
-    t: &Totals,
-    to: Currency,
-) -> Result<(Totals, Option<FxRate>), QuoteError> {
-    if to == ctx.currency {
-        return Ok((t.clone(), None));
-    }
-    let rate = fx.rate(ctx.currency, to, ctx.req.date)?;
-    let conv = |m: &Money| Money::new(m.amount() * rate.rate, to).round(RoundingMode::HalfUp);
-    let out = Totals {
-        customs_value: conv(&t.customs_value),
-        duties: conv(&t.duties),
-        taxes: conv(&t.taxes),
-        fees: conv(&t.fees),
-        total: conv(&t.total),
-        at_border: conv(&t.at_border),
-        at_sale: conv(&t.at_sale),
-        paid_by_seller: conv(&t.paid_by_seller),
-        paid_by_buyer: conv(&t.paid_by_buyer),
-        landed_cost: conv(&t.landed_cost),
-    };
-    Ok((out, Some(rate)))
 }
 
 #[cfg(test)]

@@ -144,7 +144,8 @@ proptest! {
             prop_assert!(!c.amount.is_negative(), "{} {}", c.rule_id(), c.amount);
             if let Some(b) = c.base { prop_assert!(has_minor_units(&b)); }
         }
-        for m in [&q.totals_seller.total, &q.totals_seller.duties, &q.totals_seller.landed_cost, &t.landed_cost] {
+        let seller = q.totals_seller();
+        for m in [&seller.total, &seller.duties, &seller.landed_cost, &t.landed_cost] {
             prop_assert!(has_minor_units(m), "{}", m);
         }
     }

@@ -480,7 +480,7 @@ fn uk_value_in_usd_converted_at_quote_date() {
     assert_eq!(q.lines[0].value.amount(), dec!(140));
     assert_eq!(total(&q), dec!(31.36));
     // Seller currency CNY: 31.36 GBP x (8.75 / 0.875) = 313.60 CNY.
-    assert_eq!(q.totals_seller.total.amount(), dec!(313.60));
+    assert_eq!(q.totals_seller().total.amount(), dec!(313.60));
 }
 
 // ---------------------------------------------------------------------------------------------------------
@@ -1276,6 +1276,8 @@ fn every_component_carries_rule_source_dates_and_bilingual_explanation() {
             .contains("计税基础")
     );
     assert_eq!(json["pack_version"], "2026.11.26-1");
+    assert_eq!(json["seller_currency"], "CNY");
+    assert_eq!(json["totals_seller"]["total"]["currency"], "CNY");
     assert_eq!(
         json["fx_rates"][0]["source"],
         "ECB euro foreign exchange reference rates"
@@ -1340,4 +1342,20 @@ fn request_round_trips_through_json() {
     let text = serde_json::to_string(&r).unwrap();
     let back: QuoteRequest = serde_json::from_str(&text).unwrap();
     assert_eq!(back, r);
+}
+
+#[test]
+fn minimal_json_request_uses_defaults() {
+    // What an API client sends at least; optional fields (freight, registrations, carrier, subdivision ...)
+    // may be left out.
+    let text = r#"{
+        "lines": [{"hs_code": "6109.10.00", "origin": "CN", "value": {"amount": "100", "currency": "EUR"},
+                   "quantity": "1", "net_weight_kg": "0.2"}],
+        "destination": {"country": "DE"},
+        "mode": "postal", "incoterm": "DAP", "channel": "own_shop",
+        "date": "2026-07-01", "seller_currency": "CNY"
+    }"#;
+    let r: QuoteRequest = serde_json::from_str(text).unwrap();
+    // No IOSS: normal tariff 12 % = 12.00, VAT 19 % x 112 = 21.28.
+    assert_eq!(total(&run(&r)), dec!(33.28));
 }

@@ -10,7 +10,7 @@ use serde::ser::SerializeStruct;
 use serde::{Deserialize, Serialize, Serializer};
 use std::sync::Arc;
 use thiserror::Error;
-use tradelane_domain::{Country, Currency, HsCode, Incoterm, Money, Subdivision};
+use tradelane_domain::{Country, Currency, HsCode, Incoterm, Money, RoundingMode, Subdivision};
 
 /// One order line to quote.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
@@ -363,8 +363,8 @@ pub struct Totals {
     pub landed_cost: Money,
 }
 
-/// A complete quote.
-#[derive(Debug, Clone, Serialize)]
+/// A complete quote. Serialises with every field plus `totals_seller`.
+#[derive(Debug, Clone)]
 pub struct Quote {
     /// Pack id used.
     pub pack_id: Arc<str>,
@@ -390,15 +390,85 @@ pub struct Quote {
     pub shipment: Vec<Component>,
     /// Totals in the destination currency.
     pub totals: Totals,
-    /// Totals in the seller's currency (each figure converted and rounded on its own).
-    pub totals_seller: Totals,
+    /// The seller's currency.
+    pub seller_currency: Currency,
+    /// Rate from the destination currency to the seller's (`None` when they are the same); also in `fx_rates`.
+    pub seller_rate: Option<FxRate>,
     /// Every FX rate used.
     pub fx_rates: Vec<FxRate>,
     /// Remarks for the user (registration duties, taxes not collected ...).
     pub notes: Vec<String>,
 }
 
+#[derive(Serialize)]
+struct QuoteOut<'a> {
+    pack_id: &'a str,
+    pack_version: &'a str,
+    date: Date,
+    country: Country,
+    subdivision: Option<Subdivision>,
+    market_rule_id: &'a str,
+    valuation: Valuation,
+    apportionment: &'static str,
+    regime: &'a RegimeOutcome,
+    lines: &'a [LineQuote],
+    shipment: &'a [Component],
+    totals: &'a Totals,
+    seller_currency: Currency,
+    totals_seller: Totals,
+    fx_rates: &'a [FxRate],
+    notes: &'a [String],
+}
+
+impl Serialize for Quote {
+    fn serialize<S: Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        QuoteOut {
+            pack_id: &self.pack_id,
+            pack_version: &self.pack_version,
+            date: self.date,
+            country: self.country,
+            subdivision: self.subdivision,
+            market_rule_id: &self.market_rule_id,
+            valuation: self.valuation,
+            apportionment: self.apportionment,
+            regime: &self.regime,
+            lines: &self.lines,
+            shipment: &self.shipment,
+            totals: &self.totals,
+            seller_currency: self.seller_currency,
+            totals_seller: self.totals_seller(),
+            fx_rates: &self.fx_rates,
+            notes: &self.notes,
+        }
+        .serialize(serializer)
+    }
+}
+
 impl Quote {
+    /// The totals in the seller's currency: each figure converted with `seller_rate` and rounded half-up to the
+    /// seller currency's minor unit on its own (so they may differ from a sum by a minor unit). Computed on
+    /// demand; bulk pricing that needs only destination figures does not pay for it.
+    pub fn totals_seller(&self) -> Totals {
+        let Some(rate) = &self.seller_rate else {
+            return self.totals.clone();
+        };
+        let to = self.seller_currency;
+        let conv = |m: &Money| Money::new(m.amount() * rate.rate, to).round(RoundingMode::HalfUp);
+        let t = &self.totals;
+        Totals {
+            customs_value: conv(&t.customs_value),
+            duties: conv(&t.duties),
+            taxes: conv(&t.taxes),
+            fees: conv(&t.fees),
+            total: conv(&t.total),
+            at_border: conv(&t.at_border),
+            at_sale: conv(&t.at_sale),
+            paid_by_seller: conv(&t.paid_by_seller),
+            paid_by_buyer: conv(&t.paid_by_buyer),
+            landed_cost: conv(&t.landed_cost),
+        }
+    }
+
     /// Every component, lines first then shipment.
     pub fn components(&self) -> impl Iterator<Item = &Component> {
         self.lines
