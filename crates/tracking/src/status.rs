@@ -97,7 +97,7 @@ impl Status {
 
     /// Position along the forward path. Equal ranks replace each other (latest wins): that is
     /// how a failed attempt after "out for delivery", and a re-attempt after the failure, both
-    /// show. Ranks only compare within the same phase; see [`progress`].
+    /// show. Ranks only compare within the same phase; see [`progresses`].
     pub fn rank(self) -> u8 {
         match self {
             Status::Pending => 0,
