@@ -74,6 +74,8 @@ pub struct FxTable {
     base: Currency,
     source: Arc<str>,
     max_age_days: i32,
+    /// Monthly tables hold one rate per month, dated the 1st, valid for that month only.
+    monthly: bool,
     series: HashMap<Currency, Vec<(Date, Decimal)>>,
 }
 
@@ -84,6 +86,7 @@ impl FxTable {
             base,
             source: Arc::from(source.into()),
             max_age_days: 10,
+            monthly: false,
             series: HashMap::new(),
         }
     }
@@ -149,8 +152,12 @@ impl FxTable {
             return Err(missing(None));
         }
         let (published, rate) = series[idx - 1];
-        let age = (date - published).get_days();
-        if age > self.max_age_days {
+        let too_old = if self.monthly {
+            published != date.first_of_month()
+        } else {
+            (date - published).get_days() > self.max_age_days
+        };
+        if too_old {
             return Err(missing(Some(published)));
         }
         Ok((rate, published))
@@ -194,6 +201,42 @@ impl FxTable {
                 max_age_days: self.max_age_days,
             })?;
         Ok(record(rate, from_date.min(to_date)))
+    }
+
+    /// The EU customs exchange rates derived from daily ECB rates (UCC-IA Art. 146, FACTS.md §8): for each month,
+    /// the rate published on the penultimate Wednesday of the previous month (or the last publication before
+    /// it) applies for the whole month. The result holds one rate per currency dated the 1st of each month, from
+    /// the month after the first rate to the month after the last; lookups accept rates up to 31 days old.
+    /// Keep it apart from the daily table: the two must not be mixed.
+    pub fn eu_customs_monthly(&self) -> FxTable {
+        let mut out = FxTable::new(
+            self.base,
+            "EU customs exchange rate (UCC-IA Art. 146): ECB rate of the penultimate Wednesday of the previous month",
+        );
+        out.max_age_days = 31;
+        out.monthly = true;
+        let dates = self.series.values().flat_map(|s| s.iter().map(|(d, _)| *d));
+        let (Some(first), Some(last)) = (dates.clone().min(), dates.max()) else {
+            return out;
+        };
+        let mut month = first.first_of_month();
+        while month <= last.first_of_month() {
+            let Ok(next) = month.checked_add(jiff::Span::new().months(1)) else {
+                break;
+            };
+            let fixing = penultimate_wednesday(month);
+            for (currency, series) in &self.series {
+                let idx = series.partition_point(|(d, _)| *d <= fixing);
+                if idx > 0 {
+                    let (published, rate) = series[idx - 1];
+                    if (fixing - published).get_days() <= self.max_age_days {
+                        out.insert(next, *currency, rate);
+                    }
+                }
+            }
+            month = next;
+        }
+        out
     }
 
     /// Reads the ECB `eurofxref-hist.csv` layout: a `Date` column then one column per currency (units per
@@ -263,6 +306,14 @@ impl FxTable {
         }
         Ok(table)
     }
+}
+
+/// The penultimate Wednesday of the month that `first_of_month` starts.
+fn penultimate_wednesday(first_of_month: Date) -> Date {
+    let last = first_of_month.last_of_month();
+    let back = (i32::from(last.weekday().to_monday_zero_offset()) - 2).rem_euclid(7);
+    let last_wednesday = last - jiff::Span::new().days(back);
+    last_wednesday - jiff::Span::new().days(7)
 }
 
 #[cfg(test)]
@@ -343,6 +394,31 @@ mod tests {
             fx.rate(Currency::EUR, Currency::AUD, date(2026, 6, 1))
                 .is_err()
         );
+    }
+
+    #[test]
+    fn eu_customs_rate_is_the_penultimate_wednesday_of_the_previous_month() {
+        // May 2026: Wednesdays 6, 13, 20, 27 -> penultimate 2026-05-20. Its rate applies for all of June.
+        let mut daily = FxTable::new(Currency::EUR, "ECB");
+        daily.insert(date(2026, 5, 19), Currency::USD, dec!(1.10));
+        daily.insert(date(2026, 5, 20), Currency::USD, dec!(1.12));
+        daily.insert(date(2026, 5, 27), Currency::USD, dec!(1.15));
+        daily.insert(date(2026, 6, 30), Currency::USD, dec!(1.30));
+        let monthly = daily.eu_customs_monthly();
+        assert_eq!(penultimate_wednesday(date(2026, 5, 1)), date(2026, 5, 20));
+        assert_eq!(penultimate_wednesday(date(2026, 6, 1)), date(2026, 6, 17));
+        let r = monthly
+            .rate(Currency::EUR, Currency::USD, date(2026, 6, 30))
+            .unwrap();
+        assert_eq!((r.rate, r.rate_date), (dec!(1.12), date(2026, 6, 1)));
+        // July uses the June fixing (2026-06-17): the last publication before it is 2026-05-27, 21 days old, so
+        // July has no customs rate and the lookup fails instead of reusing June's rate.
+        assert!(
+            monthly
+                .rate(Currency::EUR, Currency::USD, date(2026, 7, 2))
+                .is_err()
+        );
+        assert!(monthly.source().starts_with("EU customs exchange rate"));
     }
 
     #[test]
