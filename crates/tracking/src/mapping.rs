@@ -870,6 +870,43 @@ status = "in_transit"
     }
 
     #[test]
+    fn keyword_rules_are_ascii_case_insensitive_and_ordered() {
+        let s = set(r#"
+id = "x"
+[[text]]
+id = "x.failed"
+keywords = ["NOT DELIVERED", "未妥投"]
+status = "delivery_failed"
+[[text]]
+id = "x.reason"
+keywords = ["Damaged"]
+reason = "damaged"
+"#)
+        .unwrap();
+        let c = s.carrier("x").unwrap();
+        let t = c.text();
+        // Rule 0 (x.failed) precedes the generic "delivered" keyword rule (index 2).
+        assert_eq!(t.matching_rules("Parcel not delivered"), vec![0, 2]);
+        assert_eq!(t.matching_rules("未妥投"), vec![0]);
+        assert_eq!(t.matching_rules("DAMAGED box"), vec![1]);
+        assert_eq!(t.matching_rules("Delivered"), vec![2]);
+        for text in [
+            "Parcel not delivered",
+            "未妥投",
+            "DAMAGED box",
+            "Delivered",
+            "ÉTÉ",
+            "",
+        ] {
+            assert_eq!(
+                t.matching_rules(text),
+                t.matching_rules_naive(text),
+                "{text}"
+            );
+        }
+    }
+
+    #[test]
     fn set_matcher_agrees_with_naive_order_on_builtin_rules() {
         let set = MappingSet::builtin().unwrap();
         let samples = [
