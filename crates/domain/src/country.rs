@@ -136,7 +136,7 @@ impl Country {
             // The table has fewer than 256 entries (checked by a test).
             return Ok(Country(i as u8));
         }
-        Err(DomainError::UnknownCountry(code.to_string()))
+        Err(DomainError::UnknownCountry(crate::text::excerpt(code)))
     }
 
     /// The two-letter code, e.g. "DE".
@@ -295,13 +295,19 @@ impl Subdivision {
         SUBDIVISIONS
             .binary_search_by(|(c, _)| (*c).cmp(upper.as_str()))
             .map(|i| Subdivision(i as u8))
-            .map_err(|_| DomainError::UnknownSubdivision(code.to_string()))
+            .map_err(|_| DomainError::UnknownSubdivision(crate::text::excerpt(code)))
     }
 
     /// Parses a subdivision of `country` given as "CA", "US-CA" or its English name ("California").
     pub fn parse_for(country: Country, text: &str) -> Result<Self, DomainError> {
         let given = text.trim();
-        let unknown = || DomainError::UnknownSubdivision(format!("{}-{}", country.code(), given));
+        let unknown = || {
+            DomainError::UnknownSubdivision(format!(
+                "{}-{}",
+                country.code(),
+                crate::text::excerpt(given)
+            ))
+        };
         if !Self::supported_countries().contains(&country) {
             return Err(unknown());
         }
@@ -387,5 +393,190 @@ impl<'de> Deserialize<'de> for Subdivision {
     fn deserialize<D: Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
         let text = String::deserialize(deserializer)?;
         Subdivision::parse(&text).map_err(de::Error::custom)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn table_is_sorted_unique_and_complete() {
+        // ISO 3166-1 has 249 officially assigned alpha-2 codes.
+        assert_eq!(COUNTRIES.len(), 249);
+        assert!(
+            COUNTRIES.windows(2).all(|w| w[0].0 < w[1].0),
+            "table must be sorted and unique"
+        );
+        for (code, name) in COUNTRIES {
+            assert!(
+                code.len() == 2 && code.bytes().all(|b| b.is_ascii_uppercase()),
+                "{code}"
+            );
+            assert!(!name.is_empty());
+        }
+        assert_eq!(Country::all().count(), 249);
+    }
+
+    #[test]
+    fn parse_accepts_any_case_and_padding() {
+        assert_eq!(Country::parse("DE").unwrap(), Country::DE);
+        assert_eq!(Country::parse(" us ").unwrap(), Country::US);
+        assert_eq!(Country::parse("cn").unwrap().name_en(), "China");
+        assert_eq!("gb".parse::<Country>().unwrap().code(), "GB");
+        assert_eq!(Country::parse("ax").unwrap().name_en(), "Åland Islands");
+        assert_eq!(Country::parse("ZW").unwrap(), Country::ZW);
+    }
+
+    #[test]
+    fn parse_rejects_unassigned_and_hostile_codes() {
+        for bad in [
+            "", "D", "DEU", "XX", "AA", "ZZ", "EU", "UK", "EL", "XK", "1A", "D\u{0}", "<s>", "Ｄ",
+            "ÄÖ", "d e",
+        ] {
+            assert!(Country::parse(bad).is_err(), "{bad:?} should be rejected");
+        }
+    }
+
+    #[test]
+    fn errors_carry_hints() {
+        let uk = Country::parse("uk").unwrap_err();
+        assert_eq!(uk, DomainError::UnknownCountry("uk".into()));
+        assert!(uk.to_string().contains("use GB"), "{uk}");
+        assert!(Country::parse("EL").unwrap_err().to_string().contains("GR"));
+        assert!(
+            Country::parse("QQ")
+                .unwrap_err()
+                .to_string()
+                .contains("alpha-2")
+        );
+        let long = Country::parse(&"x".repeat(5000)).unwrap_err().to_string();
+        assert!(long.len() < 300);
+    }
+
+    #[test]
+    fn order_is_alphabetical_and_consts_match_codes() {
+        let mut list = vec![Country::US, Country::CN, Country::DE, Country::AD];
+        list.sort();
+        assert_eq!(list, [Country::AD, Country::CN, Country::DE, Country::US]);
+        for country in Country::all() {
+            assert_eq!(Country::parse(country.code()).unwrap(), country);
+        }
+        assert_eq!(Country::GB.name_en(), "United Kingdom");
+        assert_eq!(format!("{}", Country::JP), "JP");
+    }
+
+    #[test]
+    fn eu_members() {
+        let mut members = EU_MEMBERS.to_vec();
+        members.sort();
+        members.dedup();
+        assert_eq!(members.len(), 27);
+        assert!(Country::DE.is_eu_member() && Country::GR.is_eu_member());
+        assert!(
+            !Country::GB.is_eu_member()
+                && !Country::CH.is_eu_member()
+                && !Country::NO.is_eu_member()
+        );
+    }
+
+    #[test]
+    fn country_serde() {
+        assert_eq!(serde_json::to_string(&Country::DE).unwrap(), "\"DE\"");
+        assert_eq!(
+            serde_json::from_str::<Country>("\"fr\"").unwrap(),
+            Country::FR
+        );
+        assert!(serde_json::from_str::<Country>("\"UK\"").is_err());
+        assert!(serde_json::from_str::<Country>("49").is_err());
+    }
+
+    #[test]
+    fn subdivision_table_covers_us_and_canada() {
+        assert!(
+            SUBDIVISIONS.windows(2).all(|w| w[0].0 < w[1].0),
+            "table must be sorted and unique"
+        );
+        let us = Subdivision::all()
+            .filter(|s| s.country() == Country::US)
+            .count();
+        let ca = Subdivision::all()
+            .filter(|s| s.country() == Country::CA)
+            .count();
+        assert_eq!(us, 50 + 1 + 5, "50 states, DC and 5 inhabited territories");
+        assert_eq!(ca, 13, "10 provinces and 3 territories");
+        for s in Subdivision::all() {
+            assert!(s.code().starts_with("US-") || s.code().starts_with("CA-"));
+            assert_eq!(s.local_code().len(), 2);
+        }
+    }
+
+    #[test]
+    fn subdivision_parse() {
+        let ca = Subdivision::parse("US-CA").unwrap();
+        assert_eq!(
+            (ca.country(), ca.code(), ca.local_code(), ca.name()),
+            (Country::US, "US-CA", "CA", "California")
+        );
+        assert_eq!(Subdivision::parse(" ca-on ").unwrap().name(), "Ontario");
+        assert_eq!(Subdivision::parse("CA-QC").unwrap().country(), Country::CA);
+        assert_eq!(Subdivision::parse("us-pr").unwrap().name(), "Puerto Rico");
+        for bad in [
+            "", "US", "CA", "US-XX", "US-", "USCA", "US_CA", "DE-BY", "GB-ENG", "US-CA-1",
+            "<US-CA>",
+        ] {
+            assert!(
+                Subdivision::parse(bad).is_err(),
+                "{bad:?} should be rejected"
+            );
+        }
+    }
+
+    #[test]
+    fn subdivision_parse_for_a_country() {
+        assert_eq!(
+            Subdivision::parse_for(Country::US, "ca").unwrap().code(),
+            "US-CA"
+        );
+        assert_eq!(
+            Subdivision::parse_for(Country::CA, "ON").unwrap().code(),
+            "CA-ON"
+        );
+        assert_eq!(
+            Subdivision::parse_for(Country::US, "US-NY").unwrap().code(),
+            "US-NY"
+        );
+        assert_eq!(
+            Subdivision::parse_for(Country::US, "new york")
+                .unwrap()
+                .code(),
+            "US-NY"
+        );
+        assert_eq!(
+            Subdivision::parse_for(Country::CA, "British Columbia")
+                .unwrap()
+                .code(),
+            "CA-BC"
+        );
+        assert!(
+            Subdivision::parse_for(Country::CA, "CA").is_err(),
+            "California is not in Canada"
+        );
+        assert!(Subdivision::parse_for(Country::US, "ON").is_err());
+        assert!(Subdivision::parse_for(Country::US, "CA-ON").is_err());
+        let de = Subdivision::parse_for(Country::DE, "BY").unwrap_err();
+        assert_eq!(de, DomainError::UnknownSubdivision("DE-BY".into()));
+        assert!(
+            de.to_string().contains("US") && de.to_string().contains("Canadian"),
+            "{de}"
+        );
+    }
+
+    #[test]
+    fn subdivision_serde() {
+        let s = Subdivision::parse("US-TX").unwrap();
+        assert_eq!(serde_json::to_string(&s).unwrap(), "\"US-TX\"");
+        assert_eq!(serde_json::from_str::<Subdivision>("\"us-tx\"").unwrap(), s);
+        assert!(serde_json::from_str::<Subdivision>("\"TX\"").is_err());
     }
 }

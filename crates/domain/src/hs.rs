@@ -9,11 +9,11 @@ use std::str::FromStr;
 /// Strips the separators people write ("8507.60.00 10") and checks what remains is ASCII digits.
 fn normalise(text: &str) -> Result<String, DomainError> {
     let invalid = |reason: String| DomainError::InvalidHsCode {
-        value: text.trim().to_string(),
+        value: crate::text::excerpt(text.trim()),
         reason,
     };
     let mut digits = String::with_capacity(10);
-    for c in text.chars() {
+    for c in crate::text::fold_width(text).chars() {
         match c {
             '0'..='9' => digits.push(c),
             '.' => {}
@@ -74,7 +74,7 @@ impl HsCode {
                 );
             }
             return Err(DomainError::InvalidHsCode {
-                value: text.trim().to_string(),
+                value: crate::text::excerpt(text.trim()),
                 reason,
             });
         }
@@ -196,7 +196,7 @@ impl HsPrefix {
         let digits = normalise(text)?;
         if digits.len() < 2 {
             return Err(DomainError::InvalidHsCode {
-                value: text.trim().to_string(),
+                value: crate::text::excerpt(text.trim()),
                 reason: "a prefix needs at least the 2-digit chapter, such as 85".to_string(),
             });
         }
@@ -324,4 +324,150 @@ pub fn national_nomenclature(country: Country) -> Option<NationalNomenclature> {
 /// The code lengths `country` uses, e.g. US -> [10], DE -> [8, 10]; None when unknown.
 pub fn national_code_length(country: Country) -> Option<&'static [usize]> {
     national_nomenclature(country).map(|n| n.lengths)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn code(text: &str) -> HsCode {
+        HsCode::parse(text).unwrap()
+    }
+
+    #[test]
+    fn parse_strips_dots_and_spaces() {
+        assert_eq!(code("8507.60").as_str(), "850760");
+        assert_eq!(code("850760").as_str(), "850760");
+        assert_eq!(code("8507 60 00 10").as_str(), "8507600010");
+        assert_eq!(code(" 8517.62.00 ").as_str(), "85176200");
+        assert_eq!(
+            code("０１０６．１１").as_str(),
+            "010611",
+            "full-width digits from Chinese input methods"
+        );
+        assert_eq!(code("8507.60.0010").len(), 10);
+    }
+
+    #[test]
+    fn parse_rejects_bad_codes_with_reasons() {
+        let cases = [
+            ("", "empty"),
+            ("   ", "empty"),
+            ("8507", "at least the 6-digit"),
+            ("85076", "leading zero"),
+            ("85076000101", "more than 10"),
+            ("8507-60", "'-'"),
+            ("8507,60", "','"),
+            ("85O760", "'O'"),
+            ("770000", "chapter 77"),
+            ("000000", "chapter 00"),
+            ("990303", "chapter 99"),
+            ("980100", "chapter 98"),
+            ("<script>", "'<'"),
+            ("850760; DROP TABLE", "';'"),
+        ];
+        for (text, reason) in cases {
+            match HsCode::parse(text) {
+                Err(DomainError::InvalidHsCode { reason: r, .. }) => {
+                    assert!(r.contains(reason), "{text:?}: {r}")
+                }
+                other => panic!("{text:?} should be rejected, got {other:?}"),
+            }
+        }
+        let huge = "8".repeat(100_000);
+        assert!(HsCode::parse(&huge).unwrap_err().to_string().len() < 300);
+    }
+
+    #[test]
+    fn parts_of_a_code() {
+        let c = code("8507.60.00.10");
+        assert_eq!(c.chapter(), 85);
+        assert_eq!(c.heading(), "8507");
+        assert_eq!(c.subheading(), "850760");
+        assert!(c.is_national());
+        assert!(!code("850760").is_national());
+        assert_eq!(code("0106.11").chapter(), 1);
+        assert_eq!(c.to_subheading(), code("850760"));
+        assert!(c.shares_subheading(&code("85076000")));
+        assert!(!c.shares_subheading(&code("850780")));
+    }
+
+    #[test]
+    fn prefixes() {
+        assert_eq!(HsPrefix::parse("85").unwrap().len(), 2);
+        assert_eq!(HsPrefix::parse("8507.60").unwrap().as_str(), "850760");
+        for bad in ["", "8", "77", "00", "99", "12345678901", "8a"] {
+            assert!(HsPrefix::parse(bad).is_err(), "{bad:?} should be rejected");
+        }
+        let c = code("8507600010");
+        for p in ["85", "8507", "850760", "8507600010"] {
+            assert!(HsPrefix::parse(p).unwrap().matches(&c), "{p}");
+            assert!(c.starts_with(&HsPrefix::parse(p).unwrap()));
+        }
+        for p in ["84", "8508", "850761", "85076000101"] {
+            assert!(HsPrefix::parse(p).map_or(true, |p| !p.matches(&c)), "{p}");
+        }
+        assert!(
+            !HsPrefix::parse("85076000")
+                .unwrap()
+                .matches(&code("850760")),
+            "a longer prefix never matches a shorter code"
+        );
+    }
+
+    #[test]
+    fn national_lengths() {
+        assert_eq!(national_code_length(Country::US), Some(&[10][..]));
+        assert_eq!(national_code_length(Country::DE), Some(&[8, 10][..]));
+        assert_eq!(national_code_length(Country::FR), Some(&[8, 10][..]));
+        assert_eq!(national_code_length(Country::GB), Some(&[8, 10][..]));
+        assert_eq!(national_code_length(Country::JP), Some(&[9][..]));
+        assert_eq!(national_code_length(Country::BR), Some(&[8][..]));
+        assert_eq!(national_code_length(Country::TH), None);
+        for member in crate::country::EU_MEMBERS {
+            assert_eq!(national_code_length(member), Some(&[8, 10][..]), "{member}");
+        }
+    }
+
+    #[test]
+    fn validate_national_names_the_expected_lengths() {
+        assert!(code("8507600010").validate_national(Country::US).is_ok());
+        assert!(code("85076000").validate_national(Country::DE).is_ok());
+        assert!(code("850760001").validate_national(Country::JP).is_ok());
+        assert!(
+            code("850760").validate_national(Country::TH).is_ok(),
+            "unknown nomenclature: any length"
+        );
+        let err = code("85076000")
+            .validate_national(Country::US)
+            .unwrap_err()
+            .to_string();
+        assert!(
+            err.contains("10 digits") && err.contains("United States") && err.contains("HTSUS"),
+            "{err}"
+        );
+        let err = code("850760")
+            .validate_national(Country::DE)
+            .unwrap_err()
+            .to_string();
+        assert!(err.contains("8 or 10"), "{err}");
+    }
+
+    #[test]
+    fn serde_as_digit_string() {
+        assert_eq!(
+            serde_json::to_string(&code("8507.60")).unwrap(),
+            "\"850760\""
+        );
+        assert_eq!(
+            serde_json::from_str::<HsCode>("\"8507.60.00\"").unwrap(),
+            code("85076000")
+        );
+        assert!(serde_json::from_str::<HsCode>("\"7700.00\"").is_err());
+        assert!(serde_json::from_str::<HsCode>("850760").is_err());
+        assert_eq!(
+            serde_json::from_str::<HsPrefix>("\"85\"").unwrap().as_str(),
+            "85"
+        );
+    }
 }

@@ -34,7 +34,7 @@ impl Currency {
     /// Parses an ISO 4217 alphabetic code, ignoring surrounding whitespace and letter case.
     pub fn parse(text: &str) -> Result<Self, DomainError> {
         let code = text.trim();
-        let unknown = || DomainError::UnknownCurrency(code.to_string());
+        let unknown = || DomainError::UnknownCurrency(crate::text::excerpt(code));
         if code.len() != 3 || !code.bytes().all(|b| b.is_ascii_alphabetic()) {
             return Err(unknown());
         }
@@ -331,7 +331,7 @@ impl FromStr for Money {
     fn from_str(s: &str) -> Result<Self, Self::Err> {
         let invalid = || DomainError::Invalid {
             field: "money",
-            value: s.to_string(),
+            value: crate::text::excerpt(s),
             expected: "an amount and an ISO 4217 currency code, such as \"12.34 EUR\"".to_string(),
         };
         let mut parts = s.split_whitespace();
@@ -424,5 +424,418 @@ impl<'de> Deserialize<'de> for Money {
         }
         let repr = Repr::deserialize(deserializer)?;
         Ok(Money::new(repr.amount.0, repr.currency))
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use proptest::prelude::*;
+    use rust_decimal_macros::dec;
+
+    fn eur(amount: Decimal) -> Money {
+        Money::new(amount, Currency::EUR)
+    }
+
+    #[test]
+    fn currency_parse_accepts_codes_in_any_case_and_padding() {
+        assert_eq!(Currency::parse("EUR").unwrap(), Currency::EUR);
+        assert_eq!(Currency::parse(" usd ").unwrap(), Currency::USD);
+        assert_eq!(Currency::parse("cNy").unwrap().code(), "CNY");
+        assert_eq!("GBP".parse::<Currency>().unwrap(), Currency::GBP);
+        assert_eq!(Currency::parse("bhd").unwrap().minor_units(), 3);
+    }
+
+    #[test]
+    fn currency_parse_rejects_unknown_and_hostile_text() {
+        for bad in [
+            "", "EURO", "EU", "E1R", "XAU", "XDR", "XXX", "XTS", "€", "E€R", "usd\0", "<script>",
+            "'; --",
+        ] {
+            assert!(Currency::parse(bad).is_err(), "{bad:?} should be rejected");
+        }
+        let long = "A".repeat(10_000);
+        let err = Currency::parse(&long).unwrap_err().to_string();
+        assert!(
+            err.len() < 300,
+            "error message must not echo huge input: {}",
+            err.len()
+        );
+    }
+
+    #[test]
+    fn currency_errors_explain_what_was_expected() {
+        let err = Currency::parse("EURO").unwrap_err();
+        assert_eq!(err, DomainError::UnknownCurrency("EURO".into()));
+        assert_eq!(
+            err.to_string(),
+            "unknown currency 'EURO': the ISO 4217 code of the euro is EUR"
+        );
+        assert!(
+            Currency::parse("RMB")
+                .unwrap_err()
+                .to_string()
+                .contains("CNY")
+        );
+        assert!(
+            Currency::parse("QQQ")
+                .unwrap_err()
+                .to_string()
+                .contains("such as EUR, USD, CNY")
+        );
+    }
+
+    #[test]
+    fn minor_units_follow_iso_4217() {
+        let cases = [
+            ("JPY", 0),
+            ("KRW", 0),
+            ("VND", 0),
+            ("CLP", 0),
+            ("ISK", 0),
+            ("KWD", 3),
+            ("BHD", 3),
+        ];
+        for (code, units) in cases {
+            assert_eq!(
+                Currency::parse(code).unwrap().minor_units(),
+                units,
+                "{code}"
+            );
+        }
+        for c in [
+            Currency::EUR,
+            Currency::USD,
+            Currency::CNY,
+            Currency::GBP,
+            Currency::CAD,
+        ] {
+            assert_eq!(c.minor_units(), 2, "{c}");
+        }
+        assert_eq!(Currency::EUR.name(), "Euro");
+    }
+
+    #[test]
+    fn currencies_order_alphabetically() {
+        let mut list = vec![Currency::USD, Currency::CNY, Currency::EUR, Currency::AUD];
+        list.sort();
+        let codes: Vec<&str> = list.iter().map(Currency::code).collect();
+        assert_eq!(codes, ["AUD", "CNY", "EUR", "USD"]);
+    }
+
+    #[test]
+    fn currency_serde_is_the_code() {
+        assert_eq!(serde_json::to_string(&Currency::EUR).unwrap(), "\"EUR\"");
+        assert_eq!(
+            serde_json::from_str::<Currency>("\"jpy\"").unwrap(),
+            Currency::JPY
+        );
+        assert!(serde_json::from_str::<Currency>("\"EURO\"").is_err());
+    }
+
+    #[test]
+    fn rounding_modes_on_ties_and_negatives() {
+        use RoundingMode::*;
+        let cases = [
+            (dec!(2.345), HalfUp, dec!(2.35)),
+            (dec!(-2.345), HalfUp, dec!(-2.35)),
+            (dec!(2.345), HalfEven, dec!(2.34)),
+            (dec!(2.355), HalfEven, dec!(2.36)),
+            (dec!(2.349), Down, dec!(2.34)),
+            (dec!(-2.349), Down, dec!(-2.34)),
+            (dec!(2.341), Up, dec!(2.35)),
+            (dec!(-2.341), Up, dec!(-2.35)),
+            (dec!(-2.341), Floor, dec!(-2.35)),
+            (dec!(2.349), Floor, dec!(2.34)),
+            (dec!(-2.349), Ceiling, dec!(-2.34)),
+            (dec!(2.341), Ceiling, dec!(2.35)),
+        ];
+        for (amount, mode, expected) in cases {
+            assert_eq!(
+                eur(amount).round(mode).amount(),
+                expected,
+                "{amount} {mode:?}"
+            );
+        }
+    }
+
+    #[test]
+    fn rounding_uses_the_currency_minor_units() {
+        let yen = Money::new(dec!(1234.5), Currency::JPY);
+        assert_eq!(yen.round(RoundingMode::HalfUp).amount(), dec!(1235));
+        assert_eq!(yen.round(RoundingMode::HalfEven).amount(), dec!(1234));
+        let dinar = Money::new(dec!(1.23456), Currency::KWD);
+        assert_eq!(dinar.round(RoundingMode::HalfUp).amount(), dec!(1.235));
+        assert_eq!(
+            eur(dec!(1.23456))
+                .round_dp(4, RoundingMode::HalfUp)
+                .amount(),
+            dec!(1.2346)
+        );
+    }
+
+    #[test]
+    fn minor_units_conversion() {
+        assert_eq!(
+            Money::from_minor_units(1234, Currency::EUR).amount(),
+            dec!(12.34)
+        );
+        assert_eq!(
+            Money::from_minor_units(1234, Currency::JPY).amount(),
+            dec!(1234)
+        );
+        assert_eq!(
+            Money::from_minor_units(-5, Currency::KWD).amount(),
+            dec!(-0.005)
+        );
+        assert_eq!(
+            eur(dec!(12.345)).to_minor_units(RoundingMode::HalfUp),
+            Ok(1235)
+        );
+        assert_eq!(
+            eur(dec!(12.345)).to_minor_units(RoundingMode::HalfEven),
+            Ok(1234)
+        );
+        assert_eq!(
+            eur(dec!(-12.345)).to_minor_units(RoundingMode::HalfUp),
+            Ok(-1235)
+        );
+        let huge = eur(Decimal::from(i64::MAX));
+        assert_eq!(
+            huge.to_minor_units(RoundingMode::HalfUp),
+            Err(DomainError::Overflow)
+        );
+    }
+
+    #[test]
+    fn arithmetic_refuses_mixed_currencies() {
+        let a = eur(dec!(1));
+        let b = Money::new(dec!(1), Currency::USD);
+        let err = a.checked_add(&b).unwrap_err();
+        assert_eq!(
+            err,
+            DomainError::CurrencyMismatch {
+                left: Currency::EUR,
+                right: Currency::USD
+            }
+        );
+        assert!(err.to_string().contains("EUR") && err.to_string().contains("USD"));
+        assert!(a.checked_sub(&b).is_err());
+        assert!(Money::sum([a, b], Currency::EUR).is_err());
+        assert!(Money::sum([a], Currency::USD).is_err());
+    }
+
+    #[test]
+    fn arithmetic_is_exact_and_unrounded() {
+        let price = eur(dec!(19.99));
+        assert_eq!(price.mul(dec!(3)).amount(), dec!(59.97));
+        assert_eq!(price.mul(dec!(0.19)).amount(), dec!(3.7981));
+        assert_eq!(
+            price.checked_add(&eur(dec!(0.01))).unwrap().amount(),
+            dec!(20.00)
+        );
+        let converted = price.convert(dec!(7.8123), Currency::CNY);
+        assert_eq!(converted.currency(), Currency::CNY);
+        assert_eq!(converted.amount(), dec!(156.167877));
+        assert_eq!(
+            Money::sum(Vec::<Money>::new(), Currency::EUR).unwrap(),
+            Money::zero(Currency::EUR)
+        );
+        let list = [eur(dec!(1.10)), eur(dec!(2.20))];
+        assert_eq!(
+            Money::sum(&list, Currency::EUR).unwrap().amount(),
+            dec!(3.30)
+        );
+    }
+
+    #[test]
+    fn overflow_is_an_error_not_a_panic() {
+        let max = eur(Decimal::MAX);
+        assert_eq!(max.checked_add(&max), Err(DomainError::Overflow));
+        assert_eq!(max.checked_mul(dec!(2)), Err(DomainError::Overflow));
+        assert_eq!(
+            max.checked_convert(dec!(10), Currency::USD),
+            Err(DomainError::Overflow)
+        );
+        assert_eq!(
+            eur(Decimal::MIN).checked_sub(&max),
+            Err(DomainError::Overflow)
+        );
+    }
+
+    #[test]
+    fn sign_predicates() {
+        assert!(eur(dec!(-0.01)).is_negative());
+        assert!(!eur(dec!(0)).is_negative());
+        assert!(!eur(-Decimal::ZERO).is_negative());
+        assert!(eur(dec!(0.000)).is_zero());
+        assert_eq!(eur(dec!(5)).negate().amount(), dec!(-5));
+    }
+
+    #[test]
+    fn display_shows_at_least_the_minor_unit_places() {
+        assert_eq!(eur(dec!(12.34)).to_string(), "12.34 EUR");
+        assert_eq!(eur(dec!(12.3)).to_string(), "12.30 EUR");
+        assert_eq!(eur(dec!(12)).to_string(), "12.00 EUR");
+        assert_eq!(eur(dec!(12.345)).to_string(), "12.345 EUR");
+        assert_eq!(eur(dec!(-0.5)).to_string(), "-0.50 EUR");
+        assert_eq!(eur(-Decimal::ZERO).to_string(), "0.00 EUR");
+        assert_eq!(
+            Money::new(dec!(1500), Currency::JPY).to_string(),
+            "1500 JPY"
+        );
+        assert_eq!(Money::new(dec!(1), Currency::KWD).to_string(), "1.000 KWD");
+        assert_eq!(Money::zero(Currency::USD).to_string(), "0.00 USD");
+    }
+
+    #[test]
+    fn money_from_str() {
+        assert_eq!("12.34 EUR".parse::<Money>().unwrap(), eur(dec!(12.34)));
+        assert_eq!("eur -3".parse::<Money>().unwrap(), eur(dec!(-3)));
+        for bad in [
+            "",
+            "12.34",
+            "EUR",
+            "12,34 EUR",
+            "1e3 EUR",
+            "12.34 EURO",
+            "12.34 EUR extra",
+            "abc EUR",
+            "--1 EUR",
+        ] {
+            assert!(bad.parse::<Money>().is_err(), "{bad:?} should be rejected");
+        }
+    }
+
+    #[test]
+    fn money_serde_uses_string_amounts() {
+        let m = eur(dec!(12.34));
+        assert_eq!(
+            serde_json::to_string(&m).unwrap(),
+            r#"{"amount":"12.34","currency":"EUR"}"#
+        );
+        let back: Money = serde_json::from_str(r#"{"amount":"12.34","currency":"eur"}"#).unwrap();
+        assert_eq!(back, m);
+        let whole: Money = serde_json::from_str(r#"{"amount":150,"currency":"EUR"}"#).unwrap();
+        assert_eq!(whole.amount(), dec!(150));
+        let float =
+            serde_json::from_str::<Money>(r#"{"amount":12.34,"currency":"EUR"}"#).unwrap_err();
+        assert!(float.to_string().contains("string"), "{float}");
+        for bad in [
+            r#"{"amount":"12.34","currency":"EURO"}"#,
+            r#"{"amount":"twelve","currency":"EUR"}"#,
+            r#"{"amount":"12.34"}"#,
+            r#"{"amount":"1","currency":"EUR","extra":1}"#,
+        ] {
+            assert!(serde_json::from_str::<Money>(bad).is_err(), "{bad}");
+        }
+    }
+
+    fn currency() -> impl Strategy<Value = Currency> {
+        prop::sample::select(vec![
+            Currency::EUR,
+            Currency::JPY,
+            Currency::KWD,
+            Currency::USD,
+            Currency::CNY,
+        ])
+    }
+
+    fn amount() -> impl Strategy<Value = Decimal> {
+        (-1_000_000_000_000_000_i64..1_000_000_000_000_000, 0u32..=8)
+            .prop_map(|(n, s)| Decimal::new(n, s))
+    }
+
+    fn mode() -> impl Strategy<Value = RoundingMode> {
+        use RoundingMode::*;
+        prop::sample::select(vec![HalfUp, HalfEven, Down, Up, Floor, Ceiling])
+    }
+
+    proptest! {
+        #[test]
+        fn add_then_sub_is_identity(a in amount(), b in amount(), c in currency()) {
+            let (x, y) = (Money::new(a, c), Money::new(b, c));
+            prop_assert_eq!(x.checked_add(&y).unwrap().checked_sub(&y).unwrap(), x);
+        }
+
+        #[test]
+        fn rounding_leaves_at_most_minor_unit_places(a in amount(), c in currency(), m in mode()) {
+            let rounded = Money::new(a, c).round(m).amount();
+            prop_assert!(rounded.normalize().scale() <= c.minor_units());
+        }
+
+        #[test]
+        fn nearest_rounding_moves_at_most_half_a_minor_unit(a in amount(), c in currency()) {
+            let half = Decimal::new(5, c.minor_units() + 1);
+            for m in [RoundingMode::HalfUp, RoundingMode::HalfEven] {
+                let rounded = Money::new(a, c).round(m).amount();
+                prop_assert!((rounded - a).abs() <= half, "{} -> {} ({:?})", a, rounded, m);
+            }
+        }
+
+        #[test]
+        fn directed_rounding_goes_the_stated_way(a in amount(), c in currency()) {
+            let x = Money::new(a, c);
+            prop_assert!(x.round(RoundingMode::Floor).amount() <= a);
+            prop_assert!(x.round(RoundingMode::Ceiling).amount() >= a);
+            prop_assert!(x.round(RoundingMode::Down).amount().abs() <= a.abs());
+            prop_assert!(x.round(RoundingMode::Up).amount().abs() >= a.abs());
+        }
+
+        #[test]
+        fn half_even_and_half_up_differ_only_on_exact_ties(a in amount(), c in currency()) {
+            let x = Money::new(a, c);
+            let up = x.round(RoundingMode::HalfUp).amount();
+            let even = x.round(RoundingMode::HalfEven).amount();
+            if up != even {
+                let scaled = a * Decimal::from(10_i64.pow(c.minor_units()));
+                prop_assert_eq!(scaled.fract().abs(), Decimal::new(5, 1), "{} is not a tie", a);
+            }
+        }
+
+        #[test]
+        fn minor_units_round_trip(n in any::<i64>(), c in currency(), m in mode()) {
+            let x = Money::from_minor_units(n, c);
+            prop_assert_eq!(x.to_minor_units(m).unwrap(), n);
+        }
+
+        #[test]
+        fn to_minor_units_agrees_with_round(a in amount(), c in currency(), m in mode()) {
+            let x = Money::new(a, c);
+            let minor = x.to_minor_units(m).unwrap();
+            prop_assert_eq!(Money::from_minor_units(minor, c).amount(), x.round(m).amount());
+        }
+
+        #[test]
+        fn sum_equals_fold(amounts in prop::collection::vec(amount(), 0..20), c in currency()) {
+            let items: Vec<Money> = amounts.iter().map(|a| Money::new(*a, c)).collect();
+            let folded = amounts.iter().fold(Decimal::ZERO, |t, a| t + a);
+            prop_assert_eq!(Money::sum(&items, c).unwrap().amount(), folded);
+        }
+
+        #[test]
+        fn mixed_currencies_always_error(a in amount(), b in amount(), c1 in currency(), c2 in currency()) {
+            prop_assume!(c1 != c2);
+            let (x, y) = (Money::new(a, c1), Money::new(b, c2));
+            let mismatch = DomainError::CurrencyMismatch { left: c1, right: c2 };
+            prop_assert_eq!(x.checked_add(&y), Err(mismatch.clone()));
+            prop_assert_eq!(x.checked_sub(&y), Err(mismatch));
+            prop_assert!(Money::sum([x, y], c1).is_err());
+        }
+
+        #[test]
+        fn serde_round_trips(a in amount(), c in currency()) {
+            let x = Money::new(a, c);
+            let json = serde_json::to_string(&x).unwrap();
+            let back: Money = serde_json::from_str(&json).unwrap();
+            prop_assert_eq!(back, x);
+            prop_assert_eq!(back.amount().scale(), a.scale());
+        }
+
+        #[test]
+        fn display_parses_back(a in amount(), c in currency()) {
+            let x = Money::new(a, c);
+            prop_assert_eq!(x.to_string().parse::<Money>().unwrap().amount(), a);
+        }
     }
 }
