@@ -510,7 +510,12 @@ fn us_2025_08_28_de_minimis_then_2025_08_29_duty() {
         figures(&after),
         vec![(ComponentKind::Duty, "duty".into(), dec!(16.50))]
     );
-    assert_eq!(after.regime.duty_regime, None);
+    assert_eq!(
+        after.regime.duty_regime.as_deref(),
+        Some("US-DEMINIMIS-SUSPENDED")
+    );
+    // The suspension is litigated (FACTS.md §10.5): the duty figure is flagged uncertain.
+    assert!(component(&after, ComponentKind::Duty).uncertain());
 }
 
 #[test]

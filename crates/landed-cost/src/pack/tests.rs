@@ -173,3 +173,33 @@ fn adjacent_date_ranges_do_not_overlap_and_bad_toml_is_one_error() {
     .unwrap_err();
     assert!(old[0].message.contains("this build reads format_version 1"));
 }
+
+mod robustness {
+    use super::super::*;
+    use proptest::prelude::*;
+
+    proptest! {
+        #![proptest_config(ProptestConfig { cases: 48, ..ProptestConfig::default() })]
+
+        /// Damaged packs (bytes cut out or replaced anywhere) give errors, never a panic.
+        #[test]
+        fn damaged_packs_never_panic(start in 0usize..200_000, len in 0usize..400, fill in "[ -~]{0,12}") {
+            let text = builtin_pack_toml();
+            let start = start % text.len();
+            let end = (start + len).min(text.len());
+            if !text.is_char_boundary(start) || !text.is_char_boundary(end) {
+                return Ok(());
+            }
+            let damaged = format!("{}{}{}", &text[..start], fill, &text[end..]);
+            match RulePack::from_toml_str(&damaged) {
+                Ok(pack) => prop_assert!(pack.counts().total() > 0),
+                Err(errors) => {
+                    prop_assert!(!errors.is_empty());
+                    for e in errors {
+                        prop_assert!(!e.to_string().is_empty());
+                    }
+                }
+            }
+        }
+    }
+}
