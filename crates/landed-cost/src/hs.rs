@@ -187,6 +187,19 @@ impl PrefixIndex {
         })
     }
 
+    /// True when some prefix longer than `code` (extending it) has items: the code is too short for the tariff.
+    pub fn has_longer(&self, code: &HsDigits) -> bool {
+        let mut node = 0usize;
+        for &d in code.digits() {
+            let next = self.nodes[node].children[d as usize];
+            if next == NO_CHILD {
+                return false;
+            }
+            node = next as usize;
+        }
+        self.nodes[node].children.iter().any(|&c| c != NO_CHILD)
+    }
+
     /// Number of trie nodes (for memory estimates in benchmarks).
     pub fn node_count(&self) -> usize {
         self.nodes.len()

@@ -216,6 +216,11 @@ fn tariff(
             territory: territory.to_string(),
             origin: line.origin.code().to_string(),
             date,
+            hint: if ctx.base_trie.is_some_and(|t| t.has_longer(&w.code)) {
+                " (this tariff has rates for longer codes under it: give the full national code)"
+            } else {
+                ""
+            },
         })?;
     let (amount, clamp) = duty_amount(rule, line, i + 1, w.customs_value, fx)?;
     let amount = ctx.round(amount);

@@ -1364,3 +1364,23 @@ fn minimal_json_request_uses_defaults() {
     // No IOSS: normal tariff 12 % = 12.00, VAT 19 % x 112 = 21.28.
     assert_eq!(total(&run(&r)), dec!(33.28));
 }
+
+#[test]
+fn a_code_too_short_for_the_tariff_says_so() {
+    // The US tariff is rated at 8 digits; a 6-digit code under a rated line asks for the full code.
+    let err = quote(
+        pack(),
+        &fx(),
+        &req(
+            "US",
+            "2026-11-26",
+            vec![line("4202.22", "CN", "100", "USD")],
+        ),
+    )
+    .unwrap_err();
+    assert!(
+        err.to_string().ends_with("give the full national code)"),
+        "{err}"
+    );
+    assert!(matches!(err, QuoteError::UnknownHsCode { hint, .. } if !hint.is_empty()));
+}

@@ -518,7 +518,7 @@ pub enum QuoteError {
     },
     /// No duty rule covers the code.
     #[error(
-        "line {line}: unknown HS code {hs_code}: no duty rule in force on {date} for territory {territory} (origin {origin}); the pack must hold a rule for this code or a prefix of it"
+        "line {line}: unknown HS code {hs_code}: no duty rule in force on {date} for territory {territory} (origin {origin}); the pack must hold a rule for this code or a prefix of it{hint}"
     )]
     UnknownHsCode {
         /// 1-based line number.
@@ -531,6 +531,8 @@ pub enum QuoteError {
         origin: String,
         /// Date.
         date: Date,
+        /// Hint for the user: the tariff has rules for longer codes under this one.
+        hint: &'static str,
     },
     /// No import tax rule for the destination.
     #[error(
