@@ -17,7 +17,7 @@ use fantoccini::{Client, ClientBuilder, Locator};
 use crate::helpers::{Env, PASSWORD};
 
 /// A seller's sheet with Chinese headers (UTF-8 with BOM, as Excel's "CSV UTF-8" writes it).
-const UPLOAD_CSV: &str = "\u{feff}货号,品名,品牌,中文报关品名,英文报关品名,原产国,海关编码,申报价值,币种,毛重,电池
+const UPLOAD_CSV: &str = "\u{feff}货号,品名,品牌,申报品名,英文品名,原产国,海关编码,申报价值,币种,毛重,电池
 WEB-TWS-01,蓝牙耳机 降噪版,声悦,蓝牙耳机,Bluetooth earphones,CN,851830,12.50,USD,0.12 kg,内置锂离子电池 1.85Wh
 WEB-LED-02,LED灯带 5米,光标,LED灯带,LED strip light fitting,CN,940542,5.90,USD,0.33 kg,无
 WEB-DOG-03,狗胸背带 中号,宠乐,狗胸背带,Dog harness,VN,420100,3.60,USD,0.23 kg,无
@@ -257,7 +257,7 @@ async fn steps(client: &Client, base: &str, upload: &Path) {
     wait_css(client, "#import-map-form").await;
     shot(client, "03-import-map").await;
     for (header, field) in [
-        ("货号", "code"),
+        ("货号", "sku_code"),
         ("品名", "title"),
         ("海关编码", "hs_code"),
         ("毛重", "gross_weight"),

@@ -5,7 +5,7 @@ use crate::helpers::{Env, codes, find};
 
 /// A seller's sheet as Excel on a Chinese Windows saves it: Chinese headers, Chinese text.
 const CHINESE_HEADERS_CSV: &str = "\
-货号,品名,品牌,中文报关品名,英文报关品名,原产国,海关编码,申报价值,币种,净重,毛重,尺寸,电池
+货号,品名,品牌,申报品名,英文品名,原产国,海关编码,申报价值,币种,净重,毛重,尺寸,电池
 CN-TWS-01,蓝牙耳机 入耳式 降噪,声悦,蓝牙耳机（带麦克风）,Bluetooth earphones with microphone,CN,851830,12.50,USD,0.05 kg,0.12 kg,7x7x3 cm,内置锂离子电池 1.85Wh
 CN-PB-02,移动电源 10000毫安,伏特,锂离子蓄电池（移动电源）,Lithium-ion power bank,CN,850760,9.90,USD,0.21 kg,0.28 kg,14x7x2 cm,锂离子电池 单独 37Wh
 CN-TEE-03,纯棉男式T恤 白色,北织,男式针织T恤（全棉）,\"Men's T-shirt, knitted, of cotton\",VN,610910,18.00,CNY,180 g,200 g,25x20x2 cm,无
