@@ -166,3 +166,101 @@ impl<'de> Deserialize<'de> for Incoterm {
         Incoterm::parse(&text).map_err(de::Error::custom)
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use Incoterm::*;
+
+    #[test]
+    fn all_eleven_rules_round_trip_through_their_codes() {
+        let codes: Vec<&str> = Incoterm::all().iter().map(Incoterm::code).collect();
+        assert_eq!(
+            codes,
+            [
+                "EXW", "FCA", "CPT", "CIP", "DAP", "DPU", "DDP", "FAS", "FOB", "CFR", "CIF"
+            ]
+        );
+        for term in Incoterm::all() {
+            assert_eq!(Incoterm::parse(term.code()).unwrap(), term);
+            assert_eq!(Incoterm::parse(&term.code().to_lowercase()).unwrap(), term);
+            assert!(!term.name().is_empty());
+        }
+    }
+
+    #[test]
+    fn parse_tolerates_padding_and_the_edition_prefix() {
+        assert_eq!(Incoterm::parse(" ddp ").unwrap(), Ddp);
+        assert_eq!(Incoterm::parse("Incoterms 2020 FOB").unwrap(), Fob);
+        assert_eq!("cif".parse::<Incoterm>().unwrap(), Cif);
+    }
+
+    #[test]
+    fn parse_rejects_old_and_unknown_rules_with_hints() {
+        for bad in [
+            "",
+            "DD",
+            "DDPP",
+            "FOB Shanghai",
+            "Incoterms 2010 FOB",
+            "<DDP>",
+            "D D P",
+            "ＤＤＰ",
+        ] {
+            assert!(Incoterm::parse(bad).is_err(), "{bad:?} should be rejected");
+        }
+        let dat = Incoterm::parse("DAT").unwrap_err();
+        assert_eq!(dat, DomainError::UnknownIncoterm("DAT".into()));
+        assert!(dat.to_string().contains("DPU"), "{dat}");
+        assert!(
+            Incoterm::parse("ddu")
+                .unwrap_err()
+                .to_string()
+                .contains("DAP")
+        );
+        assert!(
+            Incoterm::parse("C&F")
+                .unwrap_err()
+                .to_string()
+                .contains("CFR")
+        );
+        assert!(
+            Incoterm::parse("XYZ")
+                .unwrap_err()
+                .to_string()
+                .contains("EXW, FCA")
+        );
+    }
+
+    #[test]
+    fn obligations_follow_incoterms_2020() {
+        let sea_only: Vec<Incoterm> = Incoterm::all()
+            .into_iter()
+            .filter(Incoterm::is_sea_and_inland_waterway_only)
+            .collect();
+        assert_eq!(sea_only, [Fas, Fob, Cfr, Cif]);
+        let duties: Vec<Incoterm> = Incoterm::all()
+            .into_iter()
+            .filter(Incoterm::seller_pays_import_duties_and_taxes)
+            .collect();
+        assert_eq!(duties, [Ddp]);
+        let carriage: Vec<Incoterm> = Incoterm::all()
+            .into_iter()
+            .filter(Incoterm::seller_pays_main_carriage)
+            .collect();
+        assert_eq!(carriage, [Cpt, Cip, Dap, Dpu, Ddp, Cfr, Cif]);
+        let insurance: Vec<Incoterm> = Incoterm::all()
+            .into_iter()
+            .filter(Incoterm::insurance_by_seller)
+            .collect();
+        assert_eq!(insurance, [Cip, Cif]);
+        assert!(Exw.buyer_clears_export() && !Fca.buyer_clears_export());
+    }
+
+    #[test]
+    fn serde_as_code() {
+        assert_eq!(serde_json::to_string(&Ddp).unwrap(), "\"DDP\"");
+        assert_eq!(serde_json::from_str::<Incoterm>("\"fob\"").unwrap(), Fob);
+        assert!(serde_json::from_str::<Incoterm>("\"DAT\"").is_err());
+    }
+}

@@ -178,10 +178,14 @@ impl UiLang {
             let lang = if tag == "*" {
                 Some(UiLang::En)
             } else {
-                match Locale::parse(tag).as_ref().map(Locale::language) {
-                    Ok("en") => Some(UiLang::En),
-                    Ok("zh") => Some(UiLang::ZhCn),
-                    _ => None,
+                // Only the language subtag matters here, so extensions such as "-u-ca-gregory" are harmless.
+                let language = tag.split(['-', '_']).next().unwrap_or_default();
+                if language.eq_ignore_ascii_case("en") {
+                    Some(UiLang::En)
+                } else if language.eq_ignore_ascii_case("zh") {
+                    Some(UiLang::ZhCn)
+                } else {
+                    None
                 }
             };
             if let Some(lang) = lang
@@ -238,5 +242,161 @@ impl<'de> Deserialize<'de> for UiLang {
     fn deserialize<D: Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
         let text = String::deserialize(deserializer)?;
         UiLang::parse(&text).map_err(de::Error::custom)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn locale_normalises_case_and_separators() {
+        let cases = [
+            ("en", "en"),
+            ("EN", "en"),
+            ("zh-cn", "zh-CN"),
+            ("zh_CN", "zh-CN"),
+            ("zh-hant", "zh-Hant"),
+            ("ZH_hant_tw", "zh-Hant-TW"),
+            ("es-419", "es-419"),
+            (" fil-PH ", "fil-PH"),
+            ("sr-latn-rs", "sr-Latn-RS"),
+        ];
+        for (text, normal) in cases {
+            assert_eq!(Locale::parse(text).unwrap().as_str(), normal, "{text}");
+        }
+    }
+
+    #[test]
+    fn locale_parts() {
+        let l = Locale::parse("zh-Hant-TW").unwrap();
+        assert_eq!(
+            (l.language(), l.script(), l.region()),
+            ("zh", Some("Hant"), Some("TW"))
+        );
+        let l = Locale::parse("es-419").unwrap();
+        assert_eq!(
+            (l.language(), l.script(), l.region()),
+            ("es", None, Some("419"))
+        );
+        let l = Locale::parse("de").unwrap();
+        assert_eq!((l.script(), l.region()), (None, None));
+    }
+
+    #[test]
+    fn locale_rejects_outside_the_subset() {
+        for bad in [
+            "",
+            "e",
+            "english",
+            "12",
+            "zh-",
+            "-CN",
+            "zh--CN",
+            "zh-CN-x",
+            "zh-Hant-Hans",
+            "en-US-GB",
+            "zh-CN-Hant",
+            "en-1234",
+            "en-U1",
+            "zh-CN; DROP",
+            "en US",
+            "zh-\u{0}",
+            "中文",
+            "en-US-u-ca-gregory",
+        ] {
+            assert!(Locale::parse(bad).is_err(), "{bad:?} should be rejected");
+        }
+        let err = Locale::parse(&"a-".repeat(10_000)).unwrap_err().to_string();
+        assert!(err.len() < 300);
+    }
+
+    #[test]
+    fn locale_serde() {
+        let l = Locale::parse("pt-br").unwrap();
+        assert_eq!(serde_json::to_string(&l).unwrap(), "\"pt-BR\"");
+        assert_eq!(serde_json::from_str::<Locale>("\"pt_br\"").unwrap(), l);
+        assert!(serde_json::from_str::<Locale>("\"portuguese\"").is_err());
+    }
+
+    #[test]
+    fn ui_lang_codes_and_parse() {
+        assert_eq!(UiLang::all().map(|l| l.code()), ["en", "zh-CN"]);
+        assert_eq!(UiLang::default(), UiLang::En);
+        for text in ["en", "EN", "en-US", "en-GB", "en_gb"] {
+            assert_eq!(UiLang::parse(text).unwrap(), UiLang::En, "{text}");
+        }
+        for text in [
+            "zh",
+            "zh-CN",
+            "zh-cn",
+            "zh-Hans",
+            "zh-Hans-CN",
+            "zh-SG",
+            "zh-Hans-HK",
+        ] {
+            assert_eq!(UiLang::parse(text).unwrap(), UiLang::ZhCn, "{text}");
+        }
+        for bad in ["fr", "de-DE", "zh-TW", "zh-Hant", "zh-HK", ""] {
+            assert!(UiLang::parse(bad).is_err(), "{bad:?} should be rejected");
+        }
+        assert_eq!(
+            UiLang::parse("fr").unwrap_err(),
+            DomainError::UnsupportedUiLang("fr".into())
+        );
+        assert_eq!(UiLang::ZhCn.locale().as_str(), "zh-CN");
+        assert_eq!(serde_json::to_string(&UiLang::ZhCn).unwrap(), "\"zh-CN\"");
+        assert_eq!(
+            serde_json::from_str::<UiLang>("\"zh-cn\"").unwrap(),
+            UiLang::ZhCn
+        );
+    }
+
+    #[test]
+    fn accept_language_negotiation() {
+        let cases = [
+            ("zh-CN,zh;q=0.9,en;q=0.8", UiLang::ZhCn),
+            ("en-US,en;q=0.9,zh-CN;q=0.8", UiLang::En),
+            ("fr-FR,fr;q=0.9", UiLang::En),
+            ("fr, zh;q=0.5", UiLang::ZhCn),
+            ("fr, zh;q=0.5, en;q=0.4", UiLang::ZhCn),
+            ("en;q=0.1, zh;q=0.2", UiLang::ZhCn),
+            ("zh;q=0, en;q=0.1", UiLang::En),
+            ("zh;q=0", UiLang::En),
+            ("zh-TW", UiLang::ZhCn),
+            ("", UiLang::En),
+            ("*", UiLang::En),
+            ("*;q=0.5, zh;q=0.6", UiLang::ZhCn),
+            ("en;q=0.8, zh;q=0.8", UiLang::En),
+            ("zh;q=0.8, en;q=0.8", UiLang::ZhCn),
+            ("zh;q=2, en;q=0.5", UiLang::En),
+            ("zh;q=abc", UiLang::En),
+            ("zh;q=0.9999", UiLang::En),
+            ("ZH-cn ; Q=0.7", UiLang::ZhCn),
+            (";;;,,,=", UiLang::En),
+            ("en-US-u-ca-gregory;q=0.9, zh;q=0.5", UiLang::En),
+            ("de, zh-Hant-TW-x-private;q=0.5", UiLang::ZhCn),
+        ];
+        for (header, expected) in cases {
+            assert_eq!(UiLang::from_accept_language(header), expected, "{header:?}");
+        }
+        let huge = "xx;q=0.1,".repeat(100_000) + "zh";
+        assert_eq!(
+            UiLang::from_accept_language(&huge),
+            UiLang::En,
+            "only the first entries are considered"
+        );
+    }
+
+    #[test]
+    fn quality_values() {
+        assert_eq!(parse_quality("1"), Some(1000));
+        assert_eq!(parse_quality("1.000"), Some(1000));
+        assert_eq!(parse_quality("0.5"), Some(500));
+        assert_eq!(parse_quality("0.001"), Some(1));
+        assert_eq!(parse_quality("0"), Some(0));
+        for bad in ["", "1.1", "2", "0.0001", "-1", ".5", "0.5x", "1e0"] {
+            assert_eq!(parse_quality(bad), None, "{bad:?}");
+        }
     }
 }

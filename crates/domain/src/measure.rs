@@ -250,7 +250,7 @@ pub struct Dimensions {
 }
 
 impl Dimensions {
-    /// Dimensions from three lengths; each must be above zero and at most 1,000,000 in `unit`.
+    /// Dimensions from three lengths; each must be above zero, at most 1,000,000 in `unit`, with at most 6 decimals.
     pub fn new(
         length: Decimal,
         width: Decimal,
@@ -266,6 +266,13 @@ impl Dimensions {
                 return Err(invalid(
                     &shown,
                     format!("{name} is too large: at most 1000000 in any unit"),
+                ));
+            }
+            // Sub-micrometre digits carry no meaning and would vanish (round to zero) in volume products.
+            if value.normalize().scale() > MAX_DIMENSION_PLACES {
+                return Err(invalid(
+                    &shown,
+                    format!("{name} has more than {MAX_DIMENSION_PLACES} decimal places"),
                 ));
             }
         }
@@ -361,6 +368,9 @@ impl Dimensions {
     }
 }
 
+/// Most decimal places accepted in a dimension.
+const MAX_DIMENSION_PLACES: u32 = 6;
+
 /// Largest accepted single dimension; 1e6 in (2.54e6 cm) cubed stays far inside the decimal range.
 const MAX_DIMENSION: Decimal = Decimal::from_parts(1_000_000, 0, 0, false, 0);
 
@@ -434,4 +444,297 @@ fn split_plain(text: &str) -> Result<(Decimal, &str), String> {
     let value =
         parse_decimal(number).ok_or_else(|| format!("'{}' is not a number", excerpt(number)))?;
     Ok((value, unit.trim()))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use proptest::prelude::*;
+    use rust_decimal_macros::dec;
+
+    #[test]
+    fn weight_units_parse_in_english_and_chinese() {
+        let cases = [
+            ("kg", WeightUnit::Kg),
+            ("KGS", WeightUnit::Kg),
+            ("千克", WeightUnit::Kg),
+            ("公斤", WeightUnit::Kg),
+            ("g", WeightUnit::G),
+            ("grams", WeightUnit::G),
+            ("克", WeightUnit::G),
+            ("lb", WeightUnit::Lb),
+            ("Lbs", WeightUnit::Lb),
+            ("磅", WeightUnit::Lb),
+            ("oz", WeightUnit::Oz),
+            ("盎司", WeightUnit::Oz),
+            ("ｋｇ", WeightUnit::Kg),
+        ];
+        for (text, unit) in cases {
+            assert_eq!(WeightUnit::parse(text).unwrap(), unit, "{text}");
+        }
+        for bad in ["", "kilo gram", "stone", "t", "斤", "mg", "k g"] {
+            assert!(WeightUnit::parse(bad).is_err(), "{bad:?}");
+        }
+    }
+
+    #[test]
+    fn weight_parse() {
+        let w = Weight::parse("1.5 kg").unwrap();
+        assert_eq!((w.value(), w.unit()), (dec!(1.5), WeightUnit::Kg));
+        assert_eq!(Weight::parse("500g").unwrap().to_kg(), dec!(0.5));
+        assert_eq!(Weight::parse(" 2 lbs ").unwrap().unit(), WeightUnit::Lb);
+        assert_eq!(Weight::parse("1.5 千克").unwrap().to_kg(), dec!(1.5));
+        assert_eq!(Weight::parse("500克").unwrap().to_kg(), dec!(0.5));
+        assert_eq!(Weight::parse("１．５ｋｇ").unwrap().to_kg(), dec!(1.5));
+        assert_eq!(Weight::parse("0 kg").unwrap().to_kg(), dec!(0));
+        assert_eq!(Weight::parse("+3 oz").unwrap().value(), dec!(3));
+    }
+
+    #[test]
+    fn weight_parse_rejects_with_reasons() {
+        let cases = [
+            ("", "number"),
+            ("kg", "number"),
+            ("1.5", "unit"),
+            ("1.5 stone", "unit"),
+            ("-1 kg", "negative"),
+            ("1,5 kg", "decimal separator"),
+            ("1,500 g", "decimal separator"),
+            ("1.2.3 kg", "not a number"),
+            ("1e3 kg", "unit"),
+            ("2000000000 kg", "too large"),
+            ("<b>1</b> kg", "number"),
+        ];
+        for (text, reason) in cases {
+            match Weight::parse(text) {
+                Err(DomainError::InvalidMeasure { reason: r, value }) => {
+                    assert!(r.contains(reason), "{text:?}: {r}");
+                    assert_eq!(value, text.trim());
+                }
+                other => panic!("{text:?} should be rejected, got {other:?}"),
+            }
+        }
+    }
+
+    #[test]
+    fn weight_conversions_are_exact() {
+        assert_eq!(
+            Weight::new(dec!(1), WeightUnit::Lb).unwrap().to_kg(),
+            dec!(0.45359237)
+        );
+        assert_eq!(
+            Weight::new(dec!(1), WeightUnit::Oz).unwrap().to_kg(),
+            dec!(0.028349523125)
+        );
+        assert_eq!(
+            Weight::new(dec!(16), WeightUnit::Oz).unwrap().to_kg(),
+            Weight::new(dec!(1), WeightUnit::Lb).unwrap().to_kg()
+        );
+        assert_eq!(
+            Weight::new(dec!(1250), WeightUnit::G).unwrap().to_kg(),
+            dec!(1.25)
+        );
+        assert_eq!(
+            Weight::kg(dec!(0.45359237))
+                .unwrap()
+                .to_unit(WeightUnit::Lb),
+            dec!(1)
+        );
+        assert_eq!(
+            Weight::kg(dec!(2)).unwrap().to_unit(WeightUnit::G),
+            dec!(2000)
+        );
+        assert!(Weight::new(dec!(-0.001), WeightUnit::G).is_err());
+        assert!(Weight::new(-Decimal::ZERO, WeightUnit::G).is_ok());
+    }
+
+    #[test]
+    fn weight_display_and_serde() {
+        let w = Weight::parse("1.5 千克").unwrap();
+        assert_eq!(w.to_string(), "1.5 kg");
+        assert_eq!(
+            serde_json::to_string(&w).unwrap(),
+            r#"{"value":"1.5","unit":"kg"}"#
+        );
+        assert_eq!(
+            serde_json::from_str::<Weight>(r#"{"value":"1.5","unit":"kg"}"#).unwrap(),
+            w
+        );
+        for bad in [
+            r#"{"value":"-1","unit":"kg"}"#,
+            r#"{"value":"1","unit":"stone"}"#,
+            r#"{"value":1.5,"unit":"kg"}"#,
+            r#"{"value":"1"}"#,
+        ] {
+            assert!(serde_json::from_str::<Weight>(bad).is_err(), "{bad}");
+        }
+    }
+
+    #[test]
+    fn length_units_parse() {
+        for (text, unit) in [
+            ("cm", LengthUnit::Cm),
+            ("厘米", LengthUnit::Cm),
+            ("公分", LengthUnit::Cm),
+            ("MM", LengthUnit::Mm),
+            ("毫米", LengthUnit::Mm),
+            ("in", LengthUnit::In),
+            ("inches", LengthUnit::In),
+            ("英寸", LengthUnit::In),
+            ("\"", LengthUnit::In),
+        ] {
+            assert_eq!(LengthUnit::parse(text).unwrap(), unit, "{text}");
+        }
+        for bad in ["", "m", "ft", "寸", "c m"] {
+            assert!(LengthUnit::parse(bad).is_err(), "{bad:?}");
+        }
+    }
+
+    #[test]
+    fn dimensions_parse() {
+        let d = Dimensions::parse("30x20x10 cm").unwrap();
+        assert_eq!(
+            (d.length(), d.width(), d.height(), d.unit()),
+            (dec!(30), dec!(20), dec!(10), LengthUnit::Cm)
+        );
+        for text in [
+            "30 x 20 x 10cm",
+            "30×20×10厘米",
+            "30*20*10 CM",
+            "30X20X10 cm",
+            "３０ｘ２０ｘ１０ｃｍ",
+            "300x200x100 mm",
+        ] {
+            assert_eq!(
+                Dimensions::parse(text).unwrap().to_cm(),
+                [dec!(30), dec!(20), dec!(10)],
+                "{text}"
+            );
+        }
+        assert_eq!(
+            Dimensions::parse("12x8x4 in").unwrap().to_cm(),
+            [dec!(30.48), dec!(20.32), dec!(10.16)]
+        );
+        assert_eq!(
+            Dimensions::parse("1.5x2.5x3.5 英寸").unwrap().unit(),
+            LengthUnit::In
+        );
+    }
+
+    #[test]
+    fn dimensions_parse_rejects_with_reasons() {
+        let cases = [
+            ("", "unit"),
+            ("30x20x10", "unit"),
+            ("30x20 cm", "three lengths"),
+            ("30x20x10x5 cm", "three lengths"),
+            ("0x20x10 cm", "length must be greater than zero"),
+            ("30x-2x10 cm", "width must be greater than zero"),
+            ("30x20x0 cm", "height"),
+            ("30,5x20x10 cm", "decimal separator"),
+            ("axbxc cm", "unit"),
+            ("30xx10 cm", "not a number"),
+            ("30x20x10 ft", "unit"),
+            ("2000000x1x1 cm", "too large"),
+            ("1x1x0.0000001 cm", "decimal places"),
+        ];
+        for (text, reason) in cases {
+            match Dimensions::parse(text) {
+                Err(DomainError::InvalidMeasure { reason: r, .. }) => {
+                    assert!(r.contains(reason), "{text:?}: {r}")
+                }
+                other => panic!("{text:?} should be rejected, got {other:?}"),
+            }
+        }
+    }
+
+    #[test]
+    fn volume_and_volumetric_weight() {
+        let d = Dimensions::parse("30x20x10 cm").unwrap();
+        assert_eq!(d.volume_cm3(), dec!(6000));
+        assert_eq!(d.volumetric_weight_kg(dec!(5000)).unwrap(), dec!(1.2));
+        assert_eq!(d.volumetric_weight_kg(dec!(6000)).unwrap(), dec!(1));
+        let inches = Dimensions::parse("10x10x10 in").unwrap();
+        assert_eq!(inches.volume_cm3(), dec!(16387.064));
+        assert!(d.volumetric_weight_kg(Decimal::ZERO).is_err());
+        assert!(d.volumetric_weight_kg(dec!(-5000)).is_err());
+        assert!(
+            Dimensions::parse("1000000x1000000x1000000 in")
+                .unwrap()
+                .volumetric_weight_kg(Decimal::new(1, 28))
+                .is_err()
+        );
+    }
+
+    #[test]
+    fn dimensions_display_and_serde() {
+        let d = Dimensions::parse("30×20×10.5厘米").unwrap();
+        assert_eq!(d.to_string(), "30x20x10.5 cm");
+        assert_eq!(Dimensions::parse(&d.to_string()).unwrap(), d);
+        let json = serde_json::to_string(&d).unwrap();
+        assert_eq!(
+            json,
+            r#"{"length":"30","width":"20","height":"10.5","unit":"cm"}"#
+        );
+        assert_eq!(serde_json::from_str::<Dimensions>(&json).unwrap(), d);
+        assert!(
+            serde_json::from_str::<Dimensions>(
+                r#"{"length":"0","width":"1","height":"1","unit":"cm"}"#
+            )
+            .is_err()
+        );
+    }
+
+    fn decimal_up_to(max: i64) -> impl Strategy<Value = Decimal> {
+        (0..=max, 0u32..=12).prop_map(|(n, s)| Decimal::new(n, s))
+    }
+
+    fn weight_unit() -> impl Strategy<Value = WeightUnit> {
+        prop::sample::select(vec![
+            WeightUnit::Kg,
+            WeightUnit::G,
+            WeightUnit::Lb,
+            WeightUnit::Oz,
+        ])
+    }
+
+    fn length_unit() -> impl Strategy<Value = LengthUnit> {
+        prop::sample::select(vec![LengthUnit::Cm, LengthUnit::Mm, LengthUnit::In])
+    }
+
+    proptest! {
+        #[test]
+        fn weight_conversion_never_panics_and_stays_non_negative(v in decimal_up_to(i64::MAX), u in weight_unit()) {
+            if let Ok(w) = Weight::new(v, u) {
+                prop_assert!(w.to_kg() >= Decimal::ZERO);
+                for target in [WeightUnit::Kg, WeightUnit::G, WeightUnit::Lb, WeightUnit::Oz] {
+                    prop_assert!(w.to_unit(target) >= Decimal::ZERO);
+                }
+            }
+        }
+
+        #[test]
+        fn weight_display_parses_back(v in decimal_up_to(1_000_000_000_000), u in weight_unit()) {
+            if let Ok(w) = Weight::new(v, u) {
+                prop_assert_eq!(Weight::parse(&w.to_string()).unwrap(), w);
+            }
+        }
+
+        #[test]
+        fn extreme_dimensions_never_panic(
+            l in decimal_up_to(i64::MAX), w in decimal_up_to(i64::MAX), h in decimal_up_to(i64::MAX), u in length_unit()
+        ) {
+            if let Ok(d) = Dimensions::new(l, w, h, u) {
+                prop_assert!(d.volume_cm3() > Decimal::ZERO);
+                prop_assert!(d.volumetric_weight_kg(Decimal::new(1, 6)).is_ok());
+                prop_assert!(d.volumetric_weight_kg(Decimal::new(5000, 0)).unwrap() > Decimal::ZERO);
+            }
+        }
+
+        #[test]
+        fn parsers_never_panic_on_arbitrary_text(text in "\\PC{0,40}") {
+            let _ = Weight::parse(&text);
+            let _ = Dimensions::parse(&text);
+        }
+    }
 }

@@ -517,7 +517,7 @@ mod tests {
 
     #[test]
     fn currencies_order_alphabetically() {
-        let mut list = vec![Currency::USD, Currency::CNY, Currency::EUR, Currency::AUD];
+        let mut list = [Currency::USD, Currency::CNY, Currency::EUR, Currency::AUD];
         list.sort();
         let codes: Vec<&str> = list.iter().map(Currency::code).collect();
         assert_eq!(codes, ["AUD", "CNY", "EUR", "USD"]);
@@ -643,7 +643,7 @@ mod tests {
         );
         let list = [eur(dec!(1.10)), eur(dec!(2.20))];
         assert_eq!(
-            Money::sum(&list, Currency::EUR).unwrap().amount(),
+            Money::sum(list.iter(), Currency::EUR).unwrap().amount(),
             dec!(3.30)
         );
     }
