@@ -95,13 +95,19 @@ fn dotted(code: &str) -> String {
     }
 }
 
-fn main() {
+fn main() -> Result<(), String> {
     let root = std::env::var("TRADELANE_SHARED_DATA")
         .map(PathBuf::from)
         .unwrap_or_else(|_| PathBuf::from("../shared/data"));
     let tariffs = root.join("tariffs");
-    let read =
-        |p: &str| std::fs::read_to_string(tariffs.join(p)).unwrap_or_else(|e| panic!("{p}: {e}"));
+    let read = |p: &str| {
+        std::fs::read_to_string(tariffs.join(p)).map_err(|e| {
+            format!(
+                "{}: {e} (set TRADELANE_SHARED_DATA)",
+                tariffs.join(p).display()
+            )
+        })
+    };
     let opts = |t: &str| ImportOptions {
         territory: t.into(),
         id_prefix: t.into(),
@@ -111,18 +117,18 @@ fn main() {
         uncertain: false,
         skip_chapters: vec![98, 99],
     };
-    let us26 = import_us_hts_csv(&read("us/hts_2026_revision_4_csv.csv"), &opts("US"))
-        .expect("US 2026")
+    let us26 = import_us_hts_csv(&read("us/hts_2026_revision_4_csv.csv")?, &opts("US"))
+        .map_err(|e| e.to_string())?
         .rules;
-    let us25 = import_us_hts_csv(&read("us/htsdata_2025-04.csv"), &opts("US"))
-        .expect("US 2025")
+    let us25 = import_us_hts_csv(&read("us/htsdata_2025-04.csv")?, &opts("US"))
+        .map_err(|e| e.to_string())?
         .rules;
-    let uk = read("uk/global-uk-tariff.csv");
+    let uk = read("uk/global-uk-tariff.csv")?;
     let gb = import_uk_tariff_csv(&uk, UkColumn::Ukgt, &opts("GB"))
-        .expect("UK")
+        .map_err(|e| e.to_string())?
         .rules;
     let eu = import_uk_tariff_csv(&uk, UkColumn::Cet, &opts("EU"))
-        .expect("EU")
+        .map_err(|e| e.to_string())?
         .rules;
     let codes: Vec<&str> = SUBHEADINGS.split_whitespace().collect();
     for (name, rules) in [("US", &us26), ("GB", &gb), ("EU", &eu)] {
@@ -153,4 +159,5 @@ fn main() {
         }
         println!("# {name}: {count} subheadings");
     }
+    Ok(())
 }
