@@ -10,7 +10,7 @@ use tradelane_store::Store;
 use crate::rate_limit::LoginLimiter;
 
 /// How the server is run. Built by the binary from flags / environment.
-#[derive(Debug, Clone)]
+#[derive(Clone)]
 pub struct ServerConfig {
     pub bind: SocketAddr,
     /// `postgres://…` or `sqlite://…`; None = SQLite file in `data_dir`.
@@ -19,6 +19,24 @@ pub struct ServerConfig {
     pub data_dir: PathBuf,
     /// Mark cookies `Secure` (set when served over HTTPS, directly or behind a proxy).
     pub secure_cookies: bool,
+}
+
+impl std::fmt::Debug for ServerConfig {
+    /// The database URL may hold a password: printed redacted.
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("ServerConfig")
+            .field("bind", &self.bind)
+            .field(
+                "database_url",
+                &self
+                    .database_url
+                    .as_deref()
+                    .map(tradelane_store::redact_url),
+            )
+            .field("data_dir", &self.data_dir)
+            .field("secure_cookies", &self.secure_cookies)
+            .finish()
+    }
 }
 
 /// Failed logins allowed per (IP, e-mail) within [`LOGIN_WINDOW`].
@@ -30,6 +48,15 @@ pub struct AppState {
     pub store: Store,
     pub config: Arc<ServerConfig>,
     pub login_limiter: Arc<LoginLimiter>,
+}
+
+impl std::fmt::Debug for AppState {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("AppState")
+            .field("store", &self.store)
+            .field("config", &self.config)
+            .finish_non_exhaustive()
+    }
 }
 
 impl AppState {
@@ -44,5 +71,23 @@ impl AppState {
     /// Where uploaded import files wait between the wizard's steps.
     pub fn upload_dir(&self) -> PathBuf {
         self.config.data_dir.join("uploads")
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn debug_hides_the_database_password() {
+        let config = ServerConfig {
+            bind: "127.0.0.1:8080".parse().unwrap(),
+            database_url: Some("postgres://app:s3cret@db/tradelane".into()),
+            data_dir: PathBuf::from("/var/lib/tradelane"),
+            secure_cookies: true,
+        };
+        let shown = format!("{config:?}");
+        assert!(!shown.contains("s3cret"), "{shown}");
+        assert!(shown.contains("db/tradelane"), "{shown}");
     }
 }

@@ -79,6 +79,22 @@ pub struct SkuRecordDoc {
     pub marketplace_ids: BTreeMap<String, String>,
 }
 
+/// Raw bytes of a file.
+#[derive(ToSchema)]
+#[schema(as = BinaryFile, value_type = String, format = Binary)]
+pub struct BinaryFileDoc(pub Vec<u8>);
+
+/// Multipart form of an import.
+#[derive(ToSchema)]
+#[schema(as = ImportUpload)]
+pub struct ImportUploadDoc {
+    /// The CSV or XLSX file.
+    #[schema(value_type = String, format = Binary)]
+    pub file: Vec<u8>,
+    /// Optional: a column mapping as returned in a dry run's `mapping`, edited (JSON text).
+    pub mapping: Option<String>,
+}
+
 /// Field names of [`SkuRecordDoc`], for the test that compares them with the real type.
 pub const SKU_RECORD_FIELDS: [&str; 17] = [
     "code",

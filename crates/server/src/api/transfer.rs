@@ -12,6 +12,7 @@ use tradelane_catalogue_io::{ColumnMapping, ImportOptions, export_csv, export_xl
 use tradelane_domain::{Currency, UiLang};
 use utoipa::{IntoParams, ToSchema};
 
+use super::schema::{BinaryFileDoc, ImportUploadDoc};
 use crate::auth::Principal;
 use crate::error::{ApiError, ApiResult, ErrorBody, RowErrorBody};
 use crate::import_flow::{IMPORT_BODY_LIMIT, analyse, row_error_body};
@@ -123,8 +124,12 @@ async fn read_upload(
 /// `file` (optionally with a `mapping` part) or as the raw request body. Any row error → 422
 /// with every error and nothing stored. Re-importing the same file changes nothing.
 #[utoipa::path(post, path = "/skus/import", tag = "import-export", params(ImportParams),
-    request_body(content = Vec<u8>, description = "CSV or XLSX file, raw or as multipart part `file`",
-        content_type = "application/octet-stream"),
+    request_body(description = "CSV or XLSX file, raw or as multipart part `file`",
+        content(
+            (ImportUploadDoc = "multipart/form-data"),
+            (BinaryFileDoc = "application/octet-stream"),
+            (BinaryFileDoc = "text/csv"),
+        )),
     responses(
         (status = 200, description = "committed, or dry-run report", body = ImportResponse),
         (status = 401, body = ErrorBody), (status = 403, body = ErrorBody),
@@ -211,7 +216,10 @@ pub struct ExportParams {
 /// Export the whole catalogue as CSV (UTF-8 with BOM) or XLSX; the file imports back unchanged.
 #[utoipa::path(get, path = "/skus/export", tag = "import-export", params(ExportParams),
     responses(
-        (status = 200, description = "the file", content_type = "text/csv", body = Vec<u8>),
+        (status = 200, description = "the file", content(
+            (BinaryFileDoc = "text/csv"),
+            (BinaryFileDoc = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"),
+        )),
         (status = 401, body = ErrorBody), (status = 422, body = ErrorBody)))]
 pub async fn export_skus(
     State(state): State<AppState>,

@@ -51,6 +51,12 @@ mod tests {
     }
 
     #[test]
+    fn same_hash_as_the_store_uses_for_lookups() {
+        let (plain, hash, _) = new_api_token();
+        assert_eq!(hash, tradelane_store::hash_token(&plain));
+    }
+
+    #[test]
     fn tokens_are_unique() {
         assert_ne!(new_random_token(), new_random_token());
     }
@@ -60,7 +66,7 @@ mod tests {
         // SHA-256("abc") from FIPS 180-2 appendix B.1.
         assert_eq!(
             hash_token("abc"),
-            "ba7816bf8f01cfea414140de5dae2ec36a2b00361a396177a9cb410ff61e20ad"
+            "ba7816bf8f01cfea414140de5dae2223b00361a396177a9cb410ff61f20015ad"
         );
     }
 }

@@ -184,7 +184,11 @@ async fn export_formats() {
         assert_eq!(xlsx.status, StatusCode::OK);
         assert!(xlsx.body.starts_with(b"PK"), "an XLSX zip");
         let again = app.import(&owner.token, "", &xlsx.body).await.json();
-        assert_eq!(again["unchanged"], 3, "{again}");
+        assert_eq!(again["created"], 0, "{}: {again}", app.label);
+        assert_eq!(again["errors"].as_array().map(Vec::len), Some(0));
+        // The same XLSX file twice: the second time nothing changes.
+        let twice = app.import(&owner.token, "", &xlsx.body).await.json();
+        assert_eq!(twice["unchanged"], 3, "{}: {twice}", app.label);
         let bad = app
             .get("/api/v1/skus/export?format=pdf", &owner.token)
             .await;
