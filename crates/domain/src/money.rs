@@ -258,6 +258,17 @@ impl Money {
         i64::try_from(scaled.trunc()).map_err(|_| DomainError::Overflow)
     }
 
+    /// Compares two amounts in the same currency (2.50 EUR == 2.5 EUR).
+    pub fn checked_cmp(&self, other: &Money) -> Result<Ordering, DomainError> {
+        self.same_currency(other)?;
+        Ok(self.amount.cmp(&other.amount))
+    }
+
+    /// The amount without its sign.
+    pub fn abs(&self) -> Money {
+        Money::new(self.amount.abs(), self.currency)
+    }
+
     /// True when the amount is below zero (refunds, credits).
     pub fn is_negative(&self) -> bool {
         self.amount.is_sign_negative() && !self.amount.is_zero()
@@ -661,6 +672,21 @@ mod tests {
             eur(Decimal::MIN).checked_sub(&max),
             Err(DomainError::Overflow)
         );
+    }
+
+    #[test]
+    fn comparison_requires_one_currency() {
+        assert_eq!(
+            eur(dec!(2.50)).checked_cmp(&eur(dec!(2.5))),
+            Ok(Ordering::Equal)
+        );
+        assert_eq!(eur(dec!(-3)).checked_cmp(&eur(dec!(2))), Ok(Ordering::Less));
+        assert!(
+            eur(dec!(1))
+                .checked_cmp(&Money::new(dec!(1), Currency::USD))
+                .is_err()
+        );
+        assert_eq!(eur(dec!(-3)).abs().amount(), dec!(3));
     }
 
     #[test]
