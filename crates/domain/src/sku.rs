@@ -141,7 +141,8 @@ impl Battery {
     /// Parses a free-text battery label from a spreadsheet, in English or Chinese.
     ///
     /// Accepted (case-insensitive, full-width folded; keywords may appear anywhere and in any order):
-    /// - no battery: "none", "no", "no battery", "without battery", "无", "无电池", "否", "不带电", "不含电池";
+    /// - no battery: "none", "no", "no battery", "without battery", "无", "无电池", "否", "不带电", "不含电池",
+    ///   "不带电池", "没有", "没有电池", "无锂电池" (other negated phrases are refused rather than guessed);
     /// - chemistry: "li-ion", "lithium ion", "li-po", "lithium polymer", "锂离子", "聚合物", generic "lithium"/"锂电池"
     ///   and forwarders' shorthand 带电/内电/配电/纯电 (all lithium-ion); "li-metal", "lithium metal", "coin cell",
     ///   "button cell", "锂金属", "纽扣电池" (lithium metal);
@@ -162,7 +163,7 @@ impl Battery {
                 "is empty: expected \"none\" or a lithium battery description such as \"li-ion contained\"",
             ));
         }
-        const NONE_FORMS: [&str; 10] = [
+        const NONE_FORMS: [&str; 13] = [
             "none",
             "no",
             "no battery",
@@ -173,9 +174,24 @@ impl Battery {
             "不带电",
             "不含电池",
             "没有",
+            "不带电池",
+            "没有电池",
+            "无锂电池",
         ];
         if NONE_FORMS.contains(&label) {
             return Ok(Battery::None);
+        }
+        // "no lithium battery contained" must not read as a lithium battery.
+        let negated = ["no ", "not ", "无", "不", "没有"]
+            .iter()
+            .any(|n| label.starts_with(n))
+            || [" no ", " not ", "without"]
+                .iter()
+                .any(|n| label.contains(n));
+        if negated {
+            return Err(invalid(
+                "reads as a negation: write \"none\" (无) for no battery, or describe the battery without \"no\"",
+            ));
         }
         let (figures, words) = extract_figures(label);
         let has = |forms: &[&str]| forms.iter().any(|f| words.contains(f));
@@ -787,6 +803,9 @@ mod tests {
             ("li-ion contained and alone", "more than one packing"),
             ("li-ion and lithium metal contained", "both"),
             ("<img src=x onerror=alert(1)>", "expected"),
+            ("no lithium battery contained", "negation"),
+            ("without li-ion, contained", "negation"),
+            ("不含锂电池 内置", "negation"),
         ];
         for (label, reason) in cases {
             match Battery::parse_label(label) {
