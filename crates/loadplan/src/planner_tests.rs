@@ -279,6 +279,22 @@ fn centre_of_gravity_limits_are_met() {
 }
 
 #[test]
+fn empty_and_zero_quantity_problems_give_empty_valid_plans() {
+    let p = Problem::new(presets::container_40hq(), vec![], Settings::default()).unwrap();
+    let plan = plan(&p, &never());
+    assert!(plan.placements.is_empty() && plan.unplaced.is_empty());
+    assert_eq!(plan.volume_utilisation, 0.0);
+    let p = Problem::new(
+        presets::uld_ld3(),
+        vec![ItemType::new("none", [100, 100, 100], 0)],
+        Settings::default(),
+    )
+    .unwrap();
+    assert_valid(&p, &plan_baseline(&p));
+    assert!(plan.centre_of_gravity.is_none());
+}
+
+#[test]
 fn validator_catches_broken_plans() {
     let items = vec![
         ItemType::new("a", [100, 100, 100], 3)

@@ -601,8 +601,13 @@ impl<'a> Ctx<'a> {
 }
 
 /// For every r in 0..=len, the longest sum of (repeatable) `sides` that is ≤ r.
+/// Beyond ~50 million table steps (absurdly long containers in fine units) the estimate is skipped:
+/// every length counts as fillable, which only switches the loss term off.
 fn fillable_lengths(len: i64, sides: &[i64]) -> Vec<i64> {
     let n = len.max(0) as usize;
+    if n.saturating_mul(sides.len()) > 50_000_000 {
+        return (0..=len.max(0)).collect();
+    }
     let mut reach = vec![false; n + 1];
     reach[0] = true;
     for r in 1..=n {
@@ -615,4 +620,21 @@ fn fillable_lengths(len: i64, sides: &[i64]) -> Vec<i64> {
         best[r] = if reach[r] { r as i64 } else { best[r - 1] };
     }
     best
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn fillable_lengths_are_the_best_sums_of_sides() {
+        let f = fillable_lengths(20, &[6, 9]);
+        // Reachable: 0, 6, 9, 12, 15, 18.
+        assert_eq!(f[5], 0);
+        assert_eq!(f[8], 6);
+        assert_eq!(f[11], 9);
+        assert_eq!(f[14], 12);
+        assert_eq!(f[20], 18);
+        assert_eq!(fillable_lengths(3, &[]), vec![0, 0, 0, 0]);
+    }
 }
