@@ -133,7 +133,8 @@ pub fn glossary(
                 ));
             }
         }
-        for gt in &g.terms {
+        // search terms are keywords chosen per market, not translations of the source
+        for gt in g.terms.iter().filter(|_| kind != FieldKind::SearchTerms) {
             let Some(want) = gt.translation_for(&listing.locale) else {
                 continue;
             };

@@ -287,10 +287,12 @@ impl QaEngine {
                 continue;
             }
             let fd = &folded[fi];
+            // model numbers ("LX-300") are split into words by the caps rule; keep them whole
             let protected: Vec<(usize, usize)> = protected_terms
                 .iter()
                 .flat_map(|t| find_folded(fd, t))
                 .filter_map(|(s, e)| fd.original_range(s, e))
+                .chain(model_tokens(field.text))
                 .collect();
             let kind = field.field.kind();
             if let Some(mp) = market {

@@ -180,18 +180,19 @@ pub fn at_word_boundaries(folded: &str, start: usize, end: usize) -> bool {
     let (Some(first), Some(last)) = (first, last) else {
         return false;
     };
+    // A CJK neighbour is a boundary too: "LX-300は" in Japanese has no space.
     let left_ok = is_cjk(first)
         || !is_word_char(first)
         || folded[..start]
             .chars()
             .next_back()
-            .is_none_or(|p| !is_word_char(p));
+            .is_none_or(|p| !is_word_char(p) || is_cjk(p));
     let right_ok = is_cjk(last)
         || !is_word_char(last)
         || folded[end..]
             .chars()
             .next()
-            .is_none_or(|n| !is_word_char(n));
+            .is_none_or(|n| !is_word_char(n) || is_cjk(n));
     left_ok && right_ok
 }
 
@@ -272,6 +273,7 @@ mod tests {
         assert!(at_word_boundaries("it cures pain", 3, 8));
         assert!(!at_word_boundaries("procures", 3, 8));
         assert!(at_word_boundaries("这款送料無料商品", 6, 18));
+        assert!(at_word_boundaries("lx-300は", 0, 6));
     }
 
     #[test]
