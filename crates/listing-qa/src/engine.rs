@@ -583,7 +583,10 @@ impl QaEngine {
     }
 
     fn check_units(&self, locale: &Locale, field: Field<'_>, out: &mut Vec<Finding>) {
-        let ms = measurements(field.text, locale.uses_decimal_comma(), &self.unit_matcher);
+        let ms = merge_ranges(
+            field.text,
+            measurements(field.text, locale.uses_decimal_comma(), &self.unit_matcher),
+        );
         let uk = locale.region.as_deref() == Some("GB");
         let mut paired = vec![false; ms.len()];
         for i in 0..ms.len().saturating_sub(1) {
@@ -754,6 +757,30 @@ impl QaEngine {
     pub(crate) fn units_matcher(&self) -> &UnitMatcher {
         &self.unit_matcher
     }
+}
+
+/// "-10°C to 40°C" is one range measurement, so it pairs with "(14°F to 104°F)".
+fn merge_ranges(
+    text: &str,
+    ms: Vec<crate::numbers::Measurement>,
+) -> Vec<crate::numbers::Measurement> {
+    let mut out: Vec<crate::numbers::Measurement> = Vec::new();
+    for m in ms {
+        if let Some(prev) = out.last_mut() {
+            let gap = text[prev.end..m.start].trim();
+            let range = matches!(
+                gap,
+                "-" | "–" | "~" | "～" | "to" | "bis" | "à" | "a" | "al" | "〜"
+            );
+            if range && prev.unit == m.unit {
+                prev.numbers.extend(m.numbers);
+                prev.end = m.end;
+                continue;
+            }
+        }
+        out.push(m);
+    }
+    out
 }
 
 fn imperial_for(units: &[UnitDef], metric: usize) -> Option<usize> {

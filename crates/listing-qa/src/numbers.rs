@@ -6,8 +6,8 @@ use rust_decimal::Decimal;
 
 use crate::data::UnitDef;
 
-/// A number as written, with every value it can mean. "1,500" is 1500 in en-US and
-/// 1.5 in de-DE; where the locale does not settle it both readings are kept.
+/// A number as written, read the way a reader of the locale reads it: "1,500" is 1500
+/// in en-US and 1.5 in de-DE.
 #[derive(Debug, Clone, PartialEq)]
 pub struct NumberToken {
     pub start: usize,
@@ -52,6 +52,11 @@ pub fn numbers(text: &str, decimal_comma: bool) -> Vec<NumberToken> {
             let p = chars[k - 1].1;
             p.is_alphabetic() && !crate::text::is_cjk(p)
         };
+        // "-10 °C": a minus sign that does not join two words or numbers ("LX-300", "10-40")
+        let negative = k > 0
+            && matches!(chars[k - 1].1, '-' | '−')
+            && (k < 2 || !chars[k - 2].1.is_alphanumeric());
+        let start = if negative { chars[k - 1].0 } else { start };
         // digit groups and the separators between them
         let mut groups: Vec<String> = vec![String::new()];
         let mut seps: Vec<char> = Vec::new();
@@ -105,7 +110,10 @@ pub fn numbers(text: &str, decimal_comma: bool) -> Vec<NumberToken> {
         if glued {
             continue;
         }
-        let (values, scale) = readings(&groups, &seps, decimal_comma);
+        let (mut values, scale) = readings(&groups, &seps, decimal_comma);
+        if negative {
+            values.iter_mut().for_each(|v| *v = -*v);
+        }
         if !values.is_empty() {
             out.push(NumberToken {
                 start,
@@ -144,12 +152,12 @@ fn readings(groups: &[String], seps: &[char], decimal_comma: bool) -> (Vec<Decim
         out.extend(as_grouped);
     } else if tail_three && (last == ',' || last == '.') {
         let locale_group = if decimal_comma { '.' } else { ',' };
+        // The locale settles it: "1.500" is 1500 to a German reader and "1,500" is
+        // 1.5, so an English "1,500" copied into a German listing is a real error.
         if last == locale_group {
             out.extend(as_grouped);
-            out.extend(as_decimal);
         } else {
             out.extend(as_decimal);
-            out.extend(as_grouped);
         }
     } else {
         out.extend(as_decimal);
@@ -222,10 +230,27 @@ pub fn measurements(text: &str, decimal_comma: bool, units: &UnitMatcher) -> Vec
     let mut k = 0;
     while k < nums.len() {
         let first = k;
-        // extend over "x"/"×"/"*" separated dimensions
+        // extend over dimensions ("30 x 20 x 10") and ranges ("10-40", "5 to 10")
         while k + 1 < nums.len() {
             let gap = text[nums[k].end..nums[k + 1].start].trim();
-            let times = matches!(gap, "x" | "X" | "×" | "*" | "✕");
+            let times = matches!(
+                gap,
+                "x" | "X"
+                    | "×"
+                    | "*"
+                    | "✕"
+                    | "-"
+                    | "–"
+                    | "~"
+                    | "～"
+                    | "to"
+                    | "bis"
+                    | "à"
+                    | "a"
+                    | "al"
+                    | "fino a"
+                    | "〜"
+            );
             let unit_between = units.at(&text[nums[k].end..]).is_some();
             if times && !unit_between {
                 k += 1;
@@ -311,16 +336,21 @@ mod tests {
     #[test]
     fn locale_readings() {
         let en = numbers("1,500 and 1.5 and 2,5", false);
-        assert_eq!(en[0].values, vec![d("1500"), d("1.5")]);
+        assert_eq!(en[0].values, vec![d("1500")]);
         assert_eq!(en[1].values, vec![d("1.5")]);
         assert_eq!(en[2].values, vec![d("2.5")]);
         let de = numbers("1.500 und 1,5 und 1.234,56", true);
-        assert_eq!(de[0].values, vec![d("1500"), d("1.5")]);
+        assert_eq!(de[0].values, vec![d("1500")]);
+        assert_eq!(numbers("1,500", true)[0].values, vec![d("1.5")]);
         assert_eq!(de[1].values, vec![d("1.5")]);
         assert_eq!(de[2].values, vec![d("1234.56")]);
         assert_eq!(de[2].scale, 2);
         let fr = numbers("1\u{202F}000 W", true);
         assert_eq!(fr[0].values, vec![d("1000")]);
+        let neg = numbers("-10 °C, LX-300, 10-40", false);
+        assert_eq!(neg[0].values, vec![d("-10")]);
+        let rest: Vec<Decimal> = neg[1..].iter().map(NumberToken::value).collect();
+        assert_eq!(rest, vec![d("300"), d("10"), d("40")]);
         let full = numbers("３０厘米", false);
         assert_eq!(full[0].values, vec![d("30")]);
     }
