@@ -54,7 +54,7 @@ fn field_text() -> impl Strategy<Value = String> {
     prop::collection::vec(prop::sample::select(PIECES), 0..24).prop_map(|v| v.concat())
 }
 
-fn field_of<'a>(l: &'a Listing, f: FieldRef) -> Option<&'a str> {
+fn field_of(l: &Listing, f: FieldRef) -> Option<&str> {
     match f {
         FieldRef::Title => Some(&l.title),
         FieldRef::Bullet(i) => l.bullets.get(i).map(String::as_str),
