@@ -1,0 +1,289 @@
+use super::*;
+use crate::requirements::{Category, ProductProfile};
+use jiff::civil::date;
+
+fn pack() -> RequirementPack {
+    RequirementPack::builtin().unwrap()
+}
+
+fn lamp() -> GapSku {
+    let mut p = ProductProfile::new(Category::Electrical);
+    p.mains_powered = true;
+    GapSku {
+        code: SkuCode::parse("LAMP-1").unwrap(),
+        family: Some("LAMP".into()),
+        profile: p,
+    }
+}
+
+fn doc(id: &str, doc_type: &str, subject: DocSubject, expires: Option<Date>) -> OnFileDocument {
+    OnFileDocument {
+        id: id.into(),
+        doc_type: doc_type.into(),
+        standards: Vec::new(),
+        markets: Vec::new(),
+        covers: Vec::new(),
+        subject,
+        issued: date(2024, 1, 1),
+        expires,
+    }
+}
+
+fn options(today: Date) -> GapOptions {
+    GapOptions {
+        today,
+        expiring_within_days: 90,
+    }
+}
+
+fn status_of<'a>(cell: &'a GapCell<'_>, id: &str) -> &'a LineStatus {
+    &cell
+        .lines
+        .iter()
+        .find(|l| l.requirement.id == id)
+        .unwrap_or_else(|| panic!("{id} not in cell"))
+        .status
+}
+
+#[test]
+fn expired_certificate_is_never_valid_and_expiry_day_is_still_valid() {
+    let pack = pack();
+    let sku = lamp();
+    let mut report = doc(
+        "LVD-1",
+        "test_report",
+        DocSubject::Family("LAMP".into()),
+        Some(date(2026, 6, 30)),
+    );
+    report.standards = vec!["EN 62368-1:2020".into()];
+    let docs = vec![report];
+    let on_expiry = gap_report(
+        &pack,
+        std::slice::from_ref(&sku),
+        &[Country::DE],
+        &docs,
+        options(date(2026, 6, 30)),
+    );
+    assert!(matches!(
+        status_of(&on_expiry[0], "EU-LVD"),
+        LineStatus::Expiring { days_left: 0, .. }
+    ));
+    let after = gap_report(
+        &pack,
+        std::slice::from_ref(&sku),
+        &[Country::DE],
+        &docs,
+        options(date(2026, 7, 1)),
+    );
+    let st = status_of(&after[0], "EU-LVD");
+    assert!(
+        matches!(st, LineStatus::Expired { expired_on, .. } if *expired_on == date(2026, 6, 30))
+    );
+    assert!(!st.is_valid());
+    assert_eq!(after[0].status, CellStatus::Missing);
+}
+
+#[test]
+fn expiring_window_boundary() {
+    let pack = pack();
+    let sku = lamp();
+    let mut d = doc(
+        "LVD-1",
+        "test_report",
+        DocSubject::Sku(sku.code.clone()),
+        Some(date(2026, 12, 31)),
+    );
+    d.standards = vec!["EN 60598-1".into()];
+    let docs = vec![d];
+    // 2026-10-02 -> 90 days left: expiring; 2026-10-01 -> 91 days: met.
+    let c = gap_report(
+        &pack,
+        std::slice::from_ref(&sku),
+        &[Country::FR],
+        &docs,
+        options(date(2026, 10, 2)),
+    );
+    assert!(matches!(
+        status_of(&c[0], "EU-LVD"),
+        LineStatus::Expiring { days_left: 90, .. }
+    ));
+    let c = gap_report(
+        &pack,
+        std::slice::from_ref(&sku),
+        &[Country::FR],
+        &docs,
+        options(date(2026, 10, 1)),
+    );
+    assert!(matches!(status_of(&c[0], "EU-LVD"), LineStatus::Met { .. }));
+}
+
+#[test]
+fn wrong_standard_or_market_does_not_satisfy() {
+    let pack = pack();
+    let sku = lamp();
+    let mut emc_only = doc(
+        "EMC-1",
+        "test_report",
+        DocSubject::Sku(sku.code.clone()),
+        None,
+    );
+    emc_only.standards = vec!["EN 55015".into()];
+    let mut us_only = doc("DOC-US", "eu_doc", DocSubject::Sku(sku.code.clone()), None);
+    us_only.markets = vec![Country::US];
+    let docs = vec![emc_only, us_only];
+    let c = gap_report(
+        &pack,
+        std::slice::from_ref(&sku),
+        &[Country::DE],
+        &docs,
+        options(date(2026, 1, 1)),
+    );
+    assert_eq!(status_of(&c[0], "EU-LVD"), &LineStatus::Missing);
+    assert!(matches!(status_of(&c[0], "EU-EMC"), LineStatus::Met { .. }));
+    assert_eq!(status_of(&c[0], "EU-CE-DOC"), &LineStatus::Missing);
+}
+
+#[test]
+fn newer_document_wins_over_expired_and_future_documents_do_not_count() {
+    let pack = pack();
+    let sku = lamp();
+    let old = doc(
+        "DOC-OLD",
+        "eu_doc",
+        DocSubject::Sku(sku.code.clone()),
+        Some(date(2025, 1, 1)),
+    );
+    let new = doc(
+        "DOC-NEW",
+        "eu_doc",
+        DocSubject::Sku(sku.code.clone()),
+        Some(date(2030, 1, 1)),
+    );
+    let mut future = doc("DOC-FUT", "eu_doc", DocSubject::Sku(sku.code.clone()), None);
+    future.issued = date(2027, 1, 1);
+    let docs = vec![old, future, new];
+    let c = gap_report(
+        &pack,
+        std::slice::from_ref(&sku),
+        &[Country::DE],
+        &docs,
+        options(date(2026, 1, 1)),
+    );
+    assert!(matches!(
+        status_of(&c[0], "EU-CE-DOC"),
+        LineStatus::Met { doc: 2, .. }
+    ));
+}
+
+#[test]
+fn seller_registration_counts_for_every_sku_and_not_covered_is_explicit() {
+    let pack = pack();
+    let sku = lamp();
+    let lucid = doc("LUCID", "registration", DocSubject::Seller, None);
+    let docs = vec![lucid];
+    let c = gap_report(
+        &pack,
+        std::slice::from_ref(&sku),
+        &[Country::DE, Country::BR],
+        &docs,
+        options(date(2026, 1, 1)),
+    );
+    assert!(matches!(
+        status_of(&c[0], "DE-LUCID"),
+        LineStatus::Met { .. }
+    ));
+    assert_eq!(
+        c[1].status,
+        CellStatus::NotCovered(NotCovered::Market(Country::BR))
+    );
+    assert!(c[1].lines.is_empty());
+}
+
+#[test]
+fn blocking_items_respect_target_and_conditional_rules() {
+    let pack = pack();
+    let mut sku = lamp();
+    sku.profile.battery = Some(crate::requirements::BatteryFacts {
+        chemistry: tradelane_domain::BatteryChemistry::LiIon,
+        packing: tradelane_domain::BatteryPacking::ContainedIn,
+        watt_hours: Some(rust_decimal::Decimal::from(5)),
+        lithium_grams: None,
+        button_cell: false,
+    });
+    let opts = options(date(2026, 1, 1));
+    let listing = blocking_items(&pack, &sku, Country::US, &[], BlockTarget::Listing, opts);
+    let ids = |b: &[Blocker<'_>]| -> Vec<String> {
+        b.iter()
+            .filter_map(|x| match x {
+                Blocker::Item(l) => Some(l.requirement.id.clone()),
+                Blocker::NotCovered(_) => None,
+            })
+            .collect()
+    };
+    let l = ids(&listing);
+    assert!(
+        !l.contains(&"TR-UN38.3".to_string()),
+        "transport does not block listings"
+    );
+    assert!(
+        !l.contains(&"US-PROP65".to_string()),
+        "conditional items never block"
+    );
+    assert!(!l.contains(&"US-FCC-SDOC".to_string()), "conditional");
+    let shipment = ids(&blocking_items(
+        &pack,
+        &sku,
+        Country::US,
+        &[],
+        BlockTarget::Shipment,
+        opts,
+    ));
+    assert!(shipment.contains(&"TR-UN38.3".to_string()));
+    let un = doc(
+        "UN",
+        "un38_3_summary",
+        DocSubject::Sku(sku.code.clone()),
+        None,
+    );
+    let sds = doc("SDS", "sds", DocSubject::Sku(sku.code.clone()), None);
+    let shipment = ids(&blocking_items(
+        &pack,
+        &sku,
+        Country::US,
+        &[un, sds],
+        BlockTarget::Shipment,
+        opts,
+    ));
+    assert!(!shipment.contains(&"TR-UN38.3".to_string()));
+    let nc = blocking_items(&pack, &sku, Country::BR, &[], BlockTarget::Listing, opts);
+    assert!(matches!(nc.as_slice(), [Blocker::NotCovered(_)]));
+}
+
+#[test]
+fn reasons_name_document_and_dates() {
+    let pack = pack();
+    let sku = lamp();
+    let docs = vec![doc(
+        "CE-9",
+        "eu_doc",
+        DocSubject::Sku(sku.code.clone()),
+        Some(date(2025, 5, 1)),
+    )];
+    let c = gap_report(
+        &pack,
+        std::slice::from_ref(&sku),
+        &[Country::DE],
+        &docs,
+        options(date(2026, 1, 1)),
+    );
+    let line = c[0]
+        .lines
+        .iter()
+        .find(|l| l.requirement.id == "EU-CE-DOC")
+        .unwrap();
+    let reason = line.reason(&docs);
+    assert!(
+        reason.contains("CE-9") && reason.contains("expired on 2025-05-01"),
+        "{reason}"
+    );
+}
