@@ -195,10 +195,14 @@ pub fn sqlite_url_for_dir(data_dir: &Path) -> String {
 
 /// Per-connection SQLite settings. WAL lets readers run beside the one writer; NORMAL
 /// synchronous is durable across application crashes in WAL mode and much faster than FULL.
+/// The page cache (default 2 MB) is raised to 32 MB: with 100,000 SKUs the indexes alone
+/// exceed 2 MB and bulk imports spent their time re-reading pages. It grows only as used.
 const SQLITE_CONNECTION_PRAGMAS: &str = "PRAGMA journal_mode = WAL; \
      PRAGMA foreign_keys = ON; \
      PRAGMA busy_timeout = 10000; \
-     PRAGMA synchronous = NORMAL;";
+     PRAGMA synchronous = NORMAL; \
+     PRAGMA cache_size = -32768; \
+     PRAGMA temp_store = MEMORY;";
 
 pub(crate) async fn open_pool(url: &str) -> Result<(AnyPool, Backend)> {
     sqlx::any::install_default_drivers();

@@ -5,7 +5,6 @@ use sqlx::any::AnyRow;
 use sqlx::{AnyConnection, AssertSqlSafe};
 use tradelane_domain::{HsPrefix, SkuCode, SkuRecord};
 
-use crate::Store;
 use crate::audit::{self, AuditRecord};
 use crate::db::{begin_write, bool_to_db, escape_like, get_i64, get_string};
 use crate::derive::{SkuColumns, derive, fold};
@@ -13,6 +12,7 @@ use crate::error::{Result, StoreError, check_text, is_unique_violation};
 use crate::model::{Actor, OrgId, Page, SkuId, SkuQuery, StoredSku, check_paging};
 use crate::sql::{Arg, Filter};
 use crate::time;
+use crate::{Backend, Store};
 
 pub(crate) const SKU_COLUMNS: &str =
     "s.id, s.org_id, s.record_json, s.created_at, s.updated_at, s.version";
@@ -69,7 +69,8 @@ pub(crate) async fn insert_tag_rows(
     org: OrgId,
     rows: &[(i64, &str)],
 ) -> Result<()> {
-    const PER_STATEMENT: usize = 1000;
+    // About a thousand parameters per statement (see import::CHUNK for why).
+    const PER_STATEMENT: usize = 300;
     for chunk in rows.chunks(PER_STATEMENT) {
         let mut sql = String::from("INSERT INTO sku_tags (org_id, sku_id, tag) VALUES ");
         for i in 0..chunk.len() {
@@ -117,11 +118,21 @@ impl Store {
         f.and("s.org_id = {}", vec![Arg::I64(org.0)]);
         if let Some(text) = q.text.as_deref().map(str::trim).filter(|t| !t.is_empty()) {
             check_text("search text", text)?;
-            let pattern = format!("%{}%", escape_like(&text.to_lowercase()));
-            f.and(
-                "s.search_text LIKE {} ESCAPE '\\'",
-                vec![Arg::Text(pattern)],
-            );
+            let folded = text.to_lowercase();
+            if self.backend == Backend::Sqlite && !folded.contains(['%', '_', '\\']) {
+                // The FTS5 trigram index answers LIKE only without an ESCAPE clause, so it is
+                // used when the text holds no LIKE metacharacters (nearly always).
+                f.and(
+                    "s.id IN (SELECT rowid FROM skus_fts WHERE skus_fts.search_text LIKE {})",
+                    vec![Arg::Text(format!("%{folded}%"))],
+                );
+            } else {
+                let pattern = format!("%{}%", escape_like(&folded));
+                f.and(
+                    "s.search_text LIKE {} ESCAPE '\\'",
+                    vec![Arg::Text(pattern)],
+                );
+            }
         }
         if let Some(brand) = q.brand.as_deref().map(fold).filter(|b| !b.is_empty()) {
             check_text("brand", &brand)?;
@@ -141,7 +152,7 @@ impl Store {
         if let Some(tag) = q.tag.as_deref().map(fold).filter(|t| !t.is_empty()) {
             check_text("tag", &tag)?;
             f.and(
-                "EXISTS (SELECT 1 FROM sku_tags t WHERE t.org_id = {} AND t.tag = {} AND t.sku_id = s.id)",
+                "s.id IN (SELECT t.sku_id FROM sku_tags t WHERE t.org_id = {} AND t.tag = {})",
                 vec![Arg::I64(org.0), Arg::Text(tag)],
             );
         }
