@@ -95,7 +95,8 @@ pub(crate) fn enforce(problem: &Problem, plan: Plan, reasons: &[Option<UnplacedR
         .filter(|(_, r)| !r)
         .map(|(p, _)| p)
         .collect();
-    Plan::assemble(problem, kept, reasons, &removed_count, plan.stats)
+    // Dropping cartons keeps the remaining ones in a valid loading order.
+    Plan::assemble_in_given_order(problem, kept, reasons, &removed_count, plan.stats)
 }
 
 /// Moves every carton by the same offset on x and y, within the free room the load leaves, towards

@@ -103,6 +103,18 @@ impl Plan {
         stats: SearchStats,
     ) -> Plan {
         order_for_loading(&mut placements);
+        Self::assemble_in_given_order(problem, placements, reasons, cog_removed, stats)
+    }
+
+    /// As [`Plan::assemble`] but keeps the placement order as given (already a loading order, or
+    /// irrelevant because only the figures are wanted).
+    pub(crate) fn assemble_in_given_order(
+        problem: &Problem,
+        placements: Vec<Placement>,
+        reasons: &[Option<UnplacedReason>],
+        cog_removed: &[u32],
+        stats: SearchStats,
+    ) -> Plan {
         let items = problem.items();
         let container = problem.container();
         let mut placed_count = vec![0u32; items.len()];

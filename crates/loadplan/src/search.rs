@@ -90,7 +90,7 @@ pub fn plan(problem: &Problem, should_stop: &dyn Fn() -> bool) -> Plan {
     let restricted = !problem.settings().cog_limits.is_unrestricted();
     let score_of = |s: &State| {
         if restricted {
-            ctx.finish(s, 0).loaded_volume
+            ctx.finish(s, 0, false).loaded_volume
         } else {
             s.volume
         }
@@ -168,7 +168,7 @@ pub fn plan(problem: &Problem, should_stop: &dyn Fn() -> bool) -> Plan {
         }
     }
 
-    let mut plan = ctx.finish(&best, iterations);
+    let mut plan = ctx.finish(&best, iterations, true);
     plan.stats.stopped_early = stopped.get();
     plan
 }
@@ -546,7 +546,9 @@ impl<'a> Ctx<'a> {
         fresh.extend(merged);
     }
 
-    fn finish(&self, state: &State, iterations: u64) -> Plan {
+    /// The plan for `state`, after the centre-of-gravity repair. `ordered = false` skips sorting
+    /// into a loading sequence when only the figures are needed (scoring candidates).
+    fn finish(&self, state: &State, iterations: u64, ordered: bool) -> Plan {
         let placements = self.expand(state);
         let reasons = self.reasons(state);
         let stats = SearchStats {
@@ -554,7 +556,11 @@ impl<'a> Ctx<'a> {
             stopped_early: false,
             method: "block-building pilot search".into(),
         };
-        let plan = Plan::assemble(self.problem, placements, &reasons, &[], stats);
+        let plan = if ordered {
+            Plan::assemble(self.problem, placements, &reasons, &[], stats)
+        } else {
+            Plan::assemble_in_given_order(self.problem, placements, &reasons, &[], stats)
+        };
         crate::cog::enforce(self.problem, plan, &reasons)
     }
 
