@@ -306,11 +306,15 @@ impl QaEngine {
                     .iter()
                     .filter(|r| r.field_kind() == Some(kind) && r.in_force(input.date))
                 {
+                    let before = out.len();
                     if let RuleKind::Html { allowed_tags } = &r.kind {
                         self.check_html(r, allowed_tags, *field, &mut out);
                     } else {
                         rules::check(r, *field, &ctx, &mut out);
                     }
+                    out[before..]
+                        .iter_mut()
+                        .for_each(|f| f.uncertain = r.uncertain);
                 }
             }
             self.check_lexicon(input, &locale, slot, *field, fd, &mut out);
@@ -322,6 +326,7 @@ impl QaEngine {
         }
         if let Some(mp) = market {
             for r in mp.rule.iter().filter(|r| r.in_force(input.date)) {
+                let before = out.len();
                 if let RuleKind::MaxItems { limit } = r.kind {
                     for (i, b) in listing.bullets.iter().enumerate().skip(limit) {
                         let f = Field {
@@ -344,6 +349,9 @@ impl QaEngine {
                         ));
                     }
                 }
+                out[before..]
+                    .iter_mut()
+                    .for_each(|f| f.uncertain = r.uncertain);
             }
         }
         self.check_sizes(&fields, &mut out);
@@ -448,7 +456,7 @@ impl QaEngine {
                     continue;
                 }
                 let matched = &field.text[range.0..range.1];
-                let (rule_id, severity, source) = match hit
+                let (rule_id, severity, source, uncertain) = match hit
                     .rule
                     .and_then(|ri| market.and_then(|mp| mp.rule.get(ri)))
                 {
@@ -456,33 +464,38 @@ impl QaEngine {
                         if !r.in_force(input.date) {
                             continue;
                         }
-                        (r.id.clone(), r.severity, Some(r.source.as_str()))
+                        (
+                            r.id.clone(),
+                            r.severity,
+                            Some(r.source.as_str()),
+                            r.uncertain,
+                        )
                     }
-                    None => (category_rule_id(&e.category), e.severity, None),
+                    None => (category_rule_id(&e.category), e.severity, None, false),
                 };
                 // one finding per entry and match, even when two rules enable it
                 if reported_entries.contains(&hit.entry) {
                     continue;
                 }
                 reported_entries.push(hit.entry);
-                out.push(
-                    field.finding(
-                        Some(range),
-                        NewFinding {
-                            rule_id: &rule_id,
-                            entry_id: Some(&e.id),
-                            severity,
-                            en: format!("{} '{matched}': {}", category_en(&e.category), e.note),
-                            zh: format!("{}：“{matched}”。", category_zh(&e.category)),
-                            fix: e
-                                .fix
-                                .clone()
-                                .or(Some(String::new()))
-                                .filter(|_| e.category != "cultural" || e.fix.is_some()),
-                            source: source.or(Some(e.note.as_str())),
-                        },
-                    ),
+                let mut finding = field.finding(
+                    Some(range),
+                    NewFinding {
+                        rule_id: &rule_id,
+                        entry_id: Some(&e.id),
+                        severity,
+                        en: format!("{} '{matched}': {}", category_en(&e.category), e.note),
+                        zh: format!("{}：“{matched}”。", category_zh(&e.category)),
+                        fix: e
+                            .fix
+                            .clone()
+                            .or(Some(String::new()))
+                            .filter(|_| e.category != "cultural" || e.fix.is_some()),
+                        source: source.or(Some(e.note.as_str())),
+                    },
                 );
+                finding.uncertain = uncertain;
+                out.push(finding);
             }
         }
     }

@@ -34,6 +34,7 @@ impl Field<'_> {
             message: Message { en: f.en, zh: f.zh },
             fix: f.fix.map(|replacement| Fix { replacement }),
             source: f.source.map(str::to_string),
+            uncertain: false,
         }
     }
 }

@@ -141,4 +141,7 @@ pub struct Finding {
     pub fix: Option<Fix>,
     /// The public rule text this check enforces (style guide, regulation).
     pub source: Option<String>,
+    /// The marketplace figure behind the rule could not be confirmed against the
+    /// marketplace's current page: advice, not a certain rejection.
+    pub uncertain: bool,
 }

@@ -179,6 +179,8 @@ pub struct Measurement {
 /// Unit aliases, longest first so "fl oz" wins over "oz" and "mm" over "m".
 pub struct UnitMatcher {
     aliases: Vec<(String, usize)>,
+    /// Lower-cased first bytes of the aliases: most numbers are followed by none.
+    first_bytes: [bool; 256],
 }
 
 impl UnitMatcher {
@@ -189,7 +191,16 @@ impl UnitMatcher {
             .flat_map(|(i, u)| u.aliases.iter().map(move |a| (a.to_lowercase(), i)))
             .collect();
         aliases.sort_by_key(|a| std::cmp::Reverse(a.0.len()));
-        UnitMatcher { aliases }
+        let mut first_bytes = [false; 256];
+        for (a, _) in &aliases {
+            if let Some(b) = a.as_bytes().first() {
+                first_bytes[b.to_ascii_lowercase() as usize] = true;
+            }
+        }
+        UnitMatcher {
+            aliases,
+            first_bytes,
+        }
     }
 
     /// Unit at the start of `rest` (after at most one space); returns (unit, bytes used).
@@ -203,11 +214,17 @@ impl UnitMatcher {
             return None;
         }
         let r = &rest[skip..];
+        let first = r.as_bytes().first()?.to_ascii_lowercase();
+        if !self.first_bytes[first as usize] {
+            return None;
+        }
         for (alias, unit) in &self.aliases {
             let Some(head) = r.get(..alias.len()) else {
                 continue;
             };
-            if !head.eq_ignore_ascii_case(alias) && head.to_lowercase() != *alias {
+            // byte-wise: ASCII letters compare case-insensitively, everything else exactly
+            // (aliases are stored lower-case), with no allocation per number
+            if !head.as_bytes().eq_ignore_ascii_case(alias.as_bytes()) {
                 continue;
             }
             let last = alias.chars().next_back().unwrap_or(' ');

@@ -241,6 +241,20 @@ fn bullets_limit_and_length() {
         fs.iter()
             .any(|f| f.rule_id == "amazon.bullet.max_length" && f.field == FieldRef::Bullet(1))
     );
+    let uncertain = fs
+        .iter()
+        .find(|f| f.rule_id == "amazon.bullet.max_length")
+        .map(|f| f.uncertain);
+    assert_eq!(
+        uncertain,
+        Some(true),
+        "bullet length figure is marked uncertain in the data"
+    );
+    let certain = fs
+        .iter()
+        .find(|f| f.rule_id == "amazon.bullet.max_items")
+        .map(|f| f.uncertain);
+    assert_eq!(certain, Some(false));
 }
 
 #[test]
