@@ -30,6 +30,15 @@ pub enum PlanError {
         low: f64,
         high: f64,
     },
+    #[error("item #{index} ({id:?}): weight {value} g exceeds the supported maximum of {max} g")]
+    WeightTooLarge {
+        index: usize,
+        id: String,
+        value: u64,
+        max: u64,
+    },
+    #[error("{total} cartons in one problem; at most {max} are supported")]
+    TooManyCartons { total: u64, max: u64 },
     #[error("line {line}: {message}")]
     Parse { line: usize, message: String },
 }

@@ -58,7 +58,7 @@ mod validate;
 
 pub use baseline::plan_baseline;
 pub use error::PlanError;
-pub use model::{CogLimits, Container, ItemType, Problem, Settings};
+pub use model::{CogLimits, Container, ItemType, MAX_CARTONS, MAX_WEIGHT_G, Problem, Settings};
 pub use orientation::{ORIENTATIONS, Orientation};
 pub use plan::{Placement, Plan, SearchStats, Unplaced, UnplacedReason};
 pub use search::plan;

@@ -210,6 +210,14 @@ impl Problem {
                 }
             }
             check_volume_fits_i64(&item.id, item.dims)?;
+            if item.weight_g > MAX_WEIGHT_G {
+                return Err(PlanError::WeightTooLarge {
+                    index,
+                    id: item.id.clone(),
+                    value: item.weight_g,
+                    max: MAX_WEIGHT_G,
+                });
+            }
             if !item.vertical_allowed.iter().any(|&v| v) {
                 return Err(PlanError::NoOrientationAllowed {
                     index,
@@ -222,6 +230,13 @@ impl Problem {
                     id: item.id.clone(),
                 });
             }
+        }
+        let total: u64 = items.iter().map(|i| u64::from(i.quantity)).sum();
+        if total > MAX_CARTONS {
+            return Err(PlanError::TooManyCartons {
+                total,
+                max: MAX_CARTONS,
+            });
         }
         let f = settings.min_support_fraction;
         if !(f > 0.0 && f <= 1.0) {
@@ -261,6 +276,11 @@ impl Problem {
         self.items.iter().map(|i| u64::from(i.quantity)).sum()
     }
 }
+
+/// One carton may weigh at most 1,000 t: keeps every weight sum far from u64 overflow.
+pub const MAX_WEIGHT_G: u64 = 1_000_000_000;
+/// Cartons per problem: the validator and the loading-order sort are quadratic in this.
+pub const MAX_CARTONS: u64 = 100_000;
 
 pub(crate) const AXIS_NAMES: [&str; 3] = ["length", "width", "height"];
 const ITEM_AXIS_NAMES: [&str; 3] = ["length", "width", "height"];
@@ -349,7 +369,17 @@ mod tests {
         let item = ItemType::new("x", [1, 1, 1], 1).with_vertical_allowed([false; 3]);
         assert!(Problem::new(c.clone(), vec![item], Settings::default()).is_err());
         let item = ItemType::new("x", [1, 1, 1], 1).with_stop(0);
-        assert!(Problem::new(c, vec![item], Settings::default()).is_err());
+        assert!(Problem::new(c.clone(), vec![item], Settings::default()).is_err());
+        let item = ItemType::new("x", [1, 1, 1], 1).with_weight_g(MAX_WEIGHT_G + 1);
+        assert!(matches!(
+            Problem::new(c.clone(), vec![item], Settings::default()),
+            Err(PlanError::WeightTooLarge { .. })
+        ));
+        let item = ItemType::new("x", [1, 1, 1], 100_001);
+        assert!(matches!(
+            Problem::new(c, vec![item], Settings::default()),
+            Err(PlanError::TooManyCartons { .. })
+        ));
     }
 
     #[test]

@@ -343,6 +343,54 @@ fn validator_catches_broken_plans() {
 }
 
 #[test]
+fn validator_survives_absurd_placements() {
+    let items = vec![ItemType::new("a", [10, 10, 10], 2).with_weight_g(5)];
+    let p = Problem::new(
+        Container::custom("c", [100, 100, 100], None),
+        items,
+        Settings::default(),
+    )
+    .unwrap();
+    let mut plan = plan_baseline(&p);
+    plan.placements = vec![
+        Placement {
+            item_index: 0,
+            item_id: "a".into(),
+            copy: 0,
+            position: [i64::MAX, i64::MIN, i64::MAX],
+            size: [i64::MAX, i64::MAX, 0],
+            orientation: 9,
+            stop: 1,
+        },
+        Placement {
+            item_index: 7,
+            item_id: "ghost".into(),
+            copy: 5,
+            position: [0, 0, 0],
+            size: [10, 10, 10],
+            orientation: 0,
+            stop: 1,
+        },
+    ];
+    let v = validate_plan(&p, &plan);
+    assert!(
+        v.iter()
+            .any(|x| matches!(x, Violation::BadOrientation { placement: 0, .. }))
+    );
+    assert!(
+        v.iter()
+            .any(|x| matches!(x, Violation::OutsideContainer { placement: 0 }))
+    );
+    assert!(v.iter().any(|x| matches!(
+        x,
+        Violation::UnknownItem {
+            placement: 1,
+            item_index: 7
+        }
+    )));
+}
+
+#[test]
 fn br_style_instance_packs_well_with_full_support() {
     // Hand-made instance in the BR spirit: three types, orientation flags, 20-ft container in cm.
     let items = vec![

@@ -134,10 +134,13 @@ pub fn validate_plan(problem: &Problem, plan: &Plan) -> Vec<Violation> {
         }
         let mut area = 0i64;
         for j in 0..ps.len() {
+            if j == i {
+                continue;
+            }
             if boxes[j].hi[2] == boxes[i].lo[2] {
                 let a = boxes[j].footprint_overlap(&boxes[i]);
                 if a > 0 {
-                    area += a;
+                    area = area.saturating_add(a);
                     supporters[i].push((j, a));
                     if known[j] && !items[ps[j].item_index].stackable {
                         v.push(Violation::RestsOnNonStackable {
@@ -171,7 +174,9 @@ pub fn validate_plan(problem: &Problem, plan: &Plan) -> Vec<Violation> {
     let mut order: Vec<usize> = (0..ps.len()).collect();
     order.sort_by_key(|&i| std::cmp::Reverse(boxes[i].lo[2]));
     for &i in &order {
-        let total: i64 = supporters[i].iter().map(|s| s.1).sum();
+        let total = supporters[i]
+            .iter()
+            .fold(0i64, |acc, s| acc.saturating_add(s.1));
         if total == 0 {
             continue;
         }
@@ -195,10 +200,9 @@ pub fn validate_plan(problem: &Problem, plan: &Plan) -> Vec<Violation> {
         }
     }
 
-    let total_weight: u64 = (0..ps.len())
-        .filter(|&i| known[i])
-        .map(|i| items[ps[i].item_index].weight_g)
-        .sum();
+    let total_weight = (0..ps.len()).filter(|&i| known[i]).fold(0u64, |acc, i| {
+        acc.saturating_add(items[ps[i].item_index].weight_g)
+    });
     if let Some(payload) = container.payload_g
         && total_weight > payload
     {
@@ -236,7 +240,9 @@ pub fn validate_plan(problem: &Problem, plan: &Plan) -> Vec<Violation> {
         }
     }
 
-    let volume: i64 = boxes.iter().map(Aabb::volume).sum();
+    let volume = boxes
+        .iter()
+        .fold(0i64, |acc, b| acc.saturating_add(b.volume()));
     if volume != plan.loaded_volume || total_weight != plan.loaded_weight_g {
         v.push(Violation::FigureMismatch {
             what: "loaded volume or weight".into(),
