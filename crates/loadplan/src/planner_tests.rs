@@ -101,6 +101,25 @@ fn stop_function_is_honoured_and_never_asked_again_after_yes() {
 }
 
 #[test]
+fn search_ends_by_itself_without_stop_or_budget() {
+    // Small enough that the widest passes are quick; must return, not spin.
+    let items = vec![
+        ItemType::new("a", [35, 27, 19], 20),
+        ItemType::new("b", [22, 31, 17], 20).this_side_up(),
+    ];
+    let p = Problem::new(
+        Container::custom("c", [100, 60, 50], None),
+        items,
+        Settings::default(),
+    )
+    .unwrap();
+    let plan = plan(&p, &never());
+    assert_valid(&p, &plan);
+    assert!(!plan.stats.stopped_early);
+    assert!(!plan.unplaced.is_empty(), "the test needs more cartons than fit");
+}
+
+#[test]
 fn iteration_budget_bounds_the_search() {
     let p = busy_problem(settings_with_iterations(3));
     let plan = plan(&p, &never());

@@ -3,10 +3,12 @@
 //! State: a list of free cuboids ("maximal spaces", Lai & Chan 1997; Parreño et al. 2008) whose floor
 //! is fully supported — the container floor or one block's flat top — plus what is left to load.
 //! One step picks the free space nearest a container corner and fills it with a block.
-//! The greedy rule takes the biggest feasible block. The pilot method (Voß et al. 2005; the
-//! look-ahead of Zhu & Lim 2012) tries the `w` biggest blocks at each step, completes each greedily and
-//! keeps the step whose completion loads most; `w` grows until the caller says stop, and the best
-//! complete plan seen so far is always kept (anytime).
+//! The greedy rule takes the feasible block with the best score: its volume minus the slabs beside
+//! it that no row of carton sides can fill (weighted; the weight varies between passes). The pilot
+//! method (Voß et al. 2005; the look-ahead of Zhu & Lim 2012) tries the `w` best blocks at each step,
+//! completes each greedily and keeps the step whose completion loads most; `w` grows until the
+//! caller says stop (or the search is exhausted at the widest setting), and the best complete plan
+//! seen so far is always kept (anytime).
 //!
 //! Guarantees by construction: no overlap (spaces are free), inside the container, full support
 //! (a space above a block covers only the block's flat top), carton load limits (pressure budgets
@@ -116,9 +118,11 @@ pub fn plan(problem: &Problem, should_stop: &dyn Fn() -> bool) -> Plan {
     // Passes alternate the block ranking (loss-estimate weight) because different instances favour
     // different rankings; after the first round the seed picks the ranking for each pass.
     const LOSS_WEIGHTS: [i64; 5] = [4, 0, 8, 2, 6];
+    const MAX_WIDTH: usize = 256;
     let mut rng = SplitMix64::new(problem.settings().seed);
     let mut width = 2usize;
     let mut pass = 0usize;
+    let mut passes_at_widest = 0usize;
     'passes: while !stop() && !out_of_budget(iterations) && !all_loaded(&best) {
         let lw = if pass < 3 {
             LOSS_WEIGHTS[pass]
@@ -161,10 +165,16 @@ pub fn plan(problem: &Problem, should_stop: &dyn Fn() -> bool) -> Plan {
         if !branched && pass >= LOSS_WEIGHTS.len() {
             break; // nothing left to choose between: wider passes would repeat these
         }
+        if width == MAX_WIDTH {
+            passes_at_widest += 1;
+            if passes_at_widest >= LOSS_WEIGHTS.len() {
+                break; // exhausted: without a stop function or budget the search still ends
+            }
+        }
         if pass.is_multiple_of(3) {
             // A pass costs about steps × width greedy completions; beyond a few hundred the
             // budget ends long before the pass does.
-            width = (width + width / 2).min(256);
+            width = (width + width / 2).min(MAX_WIDTH);
         }
     }
 
