@@ -10,8 +10,8 @@ use tradelane_domain::{Country, Currency, Subdivision};
 
 const BUILTIN: &str = include_str!("../../data/thresholds.toml");
 
-/// Where a threshold counts sales.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize)]
+/// Where a threshold counts sales; serialised as written ("EU", "AU", "US-CA").
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
 pub enum MarketScope {
     /// One country.
     Country(Country),
@@ -53,6 +53,12 @@ impl MarketScope {
             MarketScope::Eu => country.is_eu_member(),
             MarketScope::Subdivision(s) => subdivision == Some(*s),
         }
+    }
+}
+
+impl Serialize for MarketScope {
+    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        s.collect_str(self)
     }
 }
 
