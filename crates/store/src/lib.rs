@@ -15,6 +15,7 @@ mod db;
 mod derive;
 mod error;
 mod import;
+pub mod landed_cost;
 mod model;
 mod orgs;
 mod sessions;
@@ -22,6 +23,7 @@ mod skus;
 mod sql;
 mod time;
 mod tokens;
+pub mod tracking;
 mod users;
 
 #[cfg(any(test, feature = "test-support"))]
@@ -38,6 +40,9 @@ pub use db::{
 };
 pub use error::{Result, StoreError};
 pub use jiff::Timestamp;
+pub use landed_cost::{
+    FxRateRow, NewQuote, RulePackInfo, StoredQuote, StoredRulePack, compose_pack,
+};
 pub use model::{
     Actor, ApiToken, AuditEntry, AuditId, AuditQuery, BatchId, DEFAULT_PER_PAGE, ImportOutcome,
     MAX_PER_PAGE, NewUser, Org, OrgId, Page, Role, SessionInfo, SkuId, SkuQuery, SkuSort,
@@ -45,6 +50,10 @@ pub use model::{
 };
 pub use sessions::hash_token;
 pub use time::{now, truncate_to_micros};
+pub use tracking::{
+    IngestOutcome, NewLeg, NewShipment, ShipmentId, ShipmentQuery, StoredEvent, StoredLeg,
+    StoredShipment, UnmappedCode, WebhookSource,
+};
 pub use users::normalize_email;
 
 /// The database handle: cheap to clone (it wraps a connection pool).
