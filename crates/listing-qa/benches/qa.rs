@@ -7,7 +7,10 @@
 use divan::counter::ItemsCount;
 use divan::{Bencher, black_box};
 use tradelane_listing_qa::text::{at_word_boundaries, fold};
-use tradelane_listing_qa::{CheckInput, LexiconEntry, Listing, QaEngine, RuleData, Severity};
+use tradelane_listing_qa::{
+    CheckInput, Glossary, GlossaryTerm, LexiconEntry, Listing, QaEngine, RuleData, Severity,
+    SourceListing,
+};
 
 fn main() {
     divan::main();
@@ -138,12 +141,59 @@ fn engine_check(bencher: Bencher) {
     });
 }
 
+/// The same listings compared with a zh-CN source and a glossary (number, model and
+/// glossary checks on top).
+#[divan::bench(sample_count = 20)]
+fn engine_check_with_source(bencher: Bencher) {
+    let (engine, _) = engine_with_terms();
+    let ls = listings();
+    let src = SourceListing {
+        locale: "zh-CN".into(),
+        title: "Lumora 台灯 LX-1，3档亮度，USB-C充电".into(),
+        bullets: vec![
+            "铝合金外壳，重量120克".into(),
+            "内置2000mAh电池，续航约8小时".into(),
+            "尺寸30 x 20 x 10厘米".into(),
+        ],
+        description: "Lumora 适合日常使用，充电约2小时，5V 2A充电器即可。".into(),
+        search_terms: String::new(),
+    };
+    let glossary = Glossary {
+        terms: vec![GlossaryTerm {
+            source: "台灯".into(),
+            translations: [("de".to_string(), "Schreibtischlampe".to_string())]
+                .into_iter()
+                .collect(),
+        }],
+        do_not_translate: vec!["Lumora".into()],
+        forbidden: vec![],
+    };
+    let input = |l| CheckInput {
+        listing: l,
+        source: Some(&src),
+        glossary: Some(&glossary),
+        watchlist: None,
+        date: None,
+    };
+    for l in &ls {
+        black_box(engine.check(&input(l)));
+    }
+    bencher.counter(ItemsCount::new(ls.len())).bench_local(|| {
+        let mut n = 0;
+        for l in &ls {
+            n += engine.check(&input(black_box(l))).len();
+        }
+        n
+    });
+}
+
 /// The lexicon part alone through the engine's automaton, the like-for-like comparison
 /// with the naive scan below.
 #[divan::bench(sample_count = 20)]
 fn automaton_scan_only(bencher: Bencher) {
     let (engine, _) = engine_with_terms();
     let ls = listings();
+    black_box(engine.lexicon_for("amazon", "de", tradelane_listing_qa::FieldKind::Bullet)); // build before timing
     bencher.counter(ItemsCount::new(ls.len())).bench_local(|| {
         let mut n = 0;
         for l in &ls {

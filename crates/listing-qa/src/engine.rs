@@ -798,7 +798,8 @@ fn merge_ranges(
 
 fn imperial_for(units: &[UnitDef], metric: usize) -> Option<usize> {
     let want = match units.get(metric)?.id.as_str() {
-        "mm" | "cm" | "m" => "in",
+        "mm" | "cm" => "in",
+        "m" => "ft",
         "g" => "oz",
         "kg" => "lb",
         "ml" | "l" => "floz_us",
