@@ -44,6 +44,7 @@ fn code_conflict(code: &str) -> StoreError {
 /// Replaces the tag rows of one SKU.
 pub(crate) async fn write_tags(
     conn: &mut AnyConnection,
+    backend: Backend,
     org: OrgId,
     sku: SkuId,
     tags: &[String],
@@ -60,26 +61,22 @@ pub(crate) async fn write_tags(
         return Ok(());
     }
     let rows: Vec<(i64, &str)> = tags.iter().map(|t| (sku.0, t.as_str())).collect();
-    insert_tag_rows(conn, org, &rows).await
+    insert_tag_rows(conn, backend, org, &rows).await
 }
 
 /// Inserts (sku_id, tag) rows, many per statement.
 pub(crate) async fn insert_tag_rows(
     conn: &mut AnyConnection,
+    backend: Backend,
     org: OrgId,
     rows: &[(i64, &str)],
 ) -> Result<()> {
-    // About a thousand parameters per statement (see import::CHUNK for why).
-    const PER_STATEMENT: usize = 300;
+    const PER_STATEMENT: usize = 1000;
     for chunk in rows.chunks(PER_STATEMENT) {
-        let mut sql = String::from("INSERT INTO sku_tags (org_id, sku_id, tag) VALUES ");
-        for i in 0..chunk.len() {
-            if i > 0 {
-                sql.push(',');
-            }
-            let b = i * 3;
-            sql.push_str(&format!("(${}, ${}, ${})", b + 1, b + 2, b + 3));
-        }
+        let sql = format!(
+            "INSERT INTO sku_tags (org_id, sku_id, tag) VALUES {}",
+            crate::import::placeholders(backend, chunk.len(), 3)
+        );
         let mut q = sqlx::query(AssertSqlSafe(sql));
         for (sku, tag) in chunk {
             q = q.bind(org.0).bind(*sku).bind(tag.to_string());
@@ -225,7 +222,7 @@ impl Store {
             }
             Err(e) => return Err(e),
         };
-        write_tags(&mut tx, actor.org_id, id, &cols.tags, false).await?;
+        write_tags(&mut tx, self.backend, actor.org_id, id, &cols.tags, false).await?;
         audit::write(
             &mut tx,
             actor,
@@ -299,7 +296,7 @@ impl Store {
             Err(e) if is_unique_violation(&e) => return Err(code_conflict(&cols.code)),
             Err(e) => return Err(e.into()),
         }
-        write_tags(&mut tx, actor.org_id, id, &cols.tags, true).await?;
+        write_tags(&mut tx, self.backend, actor.org_id, id, &cols.tags, true).await?;
         audit::write(
             &mut tx,
             actor,
