@@ -65,6 +65,13 @@ pub fn mentions(text: &str) -> Vec<SizeMention> {
                 && after_ok
                 && let Ok(v) = Decimal::from_str(&text[num_start..j].replace(',', "."))
             {
+                // "CN 42" is the older Chinese numbering, which follows EU; the
+                // current standard (GB/T 3293.1) is foot length in mm ("CN 265").
+                let system = if *system == "CN" && v < Decimal::from(100) {
+                    "EU"
+                } else {
+                    *system
+                };
                 out.push(SizeMention {
                     system,
                     value: v,
@@ -237,6 +244,11 @@ mod tests {
         let sys: Vec<_> = ms.iter().map(|m| m.system).collect();
         assert_eq!(sys, vec!["EU", "US", "UK", "EU"]);
         assert!(mentions("Tell us 42 things").is_empty());
+        let cn: Vec<_> = mentions("CN 42 / CN 265")
+            .iter()
+            .map(|m| m.system)
+            .collect();
+        assert_eq!(cn, vec!["EU", "CN"]);
     }
 
     #[test]
@@ -261,5 +273,11 @@ mod tests {
     fn apparel_table() {
         assert!(problems("Women's dress UK 10 / US 6 / EU 38").is_empty());
         assert_eq!(problems("Women's dress UK 10 / US 10").len(), 1);
+    }
+
+    #[test]
+    fn chinese_mm_sizes() {
+        assert!(problems("Men's shoes CN 265 / EU 42").is_empty());
+        assert_eq!(problems("Men's shoes CN 265 / US 12").len(), 1);
     }
 }
