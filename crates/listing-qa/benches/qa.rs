@@ -64,6 +64,8 @@ fn engine_with_terms() -> (QaEngine, Vec<String>) {
             regions: vec![],
             note: "synthetic benchmark term".into(),
             fix: None,
+            effective_from: None,
+            effective_to: None,
         })
         .collect();
     let engine = match QaEngine::from_data(RuleData::default(), extra) {

@@ -133,6 +133,19 @@ pub struct LexiconEntry {
     pub regions: Vec<String>,
     pub note: String,
     pub fix: Option<String>,
+    /// When the rule behind the entry starts / stops applying (inclusive); open when
+    /// absent.
+    #[serde(default)]
+    pub effective_from: Option<Date>,
+    #[serde(default)]
+    pub effective_to: Option<Date>,
+}
+
+impl LexiconEntry {
+    pub fn in_force(&self, date: Option<Date>) -> bool {
+        let Some(d) = date else { return true };
+        self.effective_from.is_none_or(|f| d >= f) && self.effective_to.is_none_or(|t| d <= t)
+    }
 }
 
 /// Categories only a marketplace rule switches on.

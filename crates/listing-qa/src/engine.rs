@@ -189,10 +189,16 @@ impl QaEngine {
         &self.marketplaces
     }
 
+    /// "amazon", "Amazon.de", "TikTok Shop", "tiktok_shop" all name a known marketplace.
     fn market_slot(&self, marketplace: &str) -> usize {
+        let key: String = marketplace
+            .chars()
+            .filter(char::is_ascii_alphanumeric)
+            .collect::<String>()
+            .to_ascii_lowercase();
         self.marketplaces
             .iter()
-            .position(|m| m.id.eq_ignore_ascii_case(marketplace.trim()))
+            .position(|m| !m.id.is_empty() && key.starts_with(&m.id.to_ascii_lowercase()))
             .map_or(0, |i| i + 1)
     }
 
@@ -452,7 +458,10 @@ impl QaEngine {
             let mut reported_entries: Vec<usize> = Vec::new();
             for hit in lex.hits(m.pattern) {
                 let e = &self.entries[hit.entry];
-                if !locale.in_regions(&e.regions) || excepted(e, &fd.text, &m) {
+                if !e.in_force(input.date)
+                    || !locale.in_regions(&e.regions)
+                    || excepted(e, &fd.text, &m)
+                {
                     continue;
                 }
                 let matched = &field.text[range.0..range.1];

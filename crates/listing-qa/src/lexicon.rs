@@ -147,6 +147,8 @@ mod tests {
             regions: vec![],
             note: "n".into(),
             fix: None,
+            effective_from: None,
+            effective_to: None,
         }
     }
 

@@ -513,6 +513,58 @@ fn rules_respect_effective_dates() {
 }
 
 #[test]
+fn lexicon_entries_respect_effective_dates() {
+    let text = r#"
+[[entry]]
+id = "test.future"
+category = "claim_eco"
+lang = "en"
+severity = "warning"
+terms = ["planet positive"]
+note = "test entry in force from 2030"
+effective_from = "2030-01-01"
+"#;
+    let extra = match tradelane_listing_qa::data::parse_lexicon("extra.toml", text) {
+        Ok(e) => e,
+        Err(e) => panic!("{e}"),
+    };
+    let engine = match QaEngine::from_data(Default::default(), extra) {
+        Ok(e) => e,
+        Err(e) => panic!("{e}"),
+    };
+    let l = target("amazon", "en-US", "Planet positive lamp");
+    let on = |d| {
+        engine.check(&CheckInput {
+            listing: &l,
+            source: None,
+            glossary: None,
+            watchlist: None,
+            date: Some(d),
+        })
+    };
+    assert!(on(jiff::civil::date(2026, 11, 26)).is_empty());
+    assert!(has(
+        &on(jiff::civil::date(2030, 6, 1)),
+        "claim.eco",
+        "Planet positive"
+    ));
+}
+
+#[test]
+fn marketplace_names_are_recognised_loosely() {
+    for m in ["Amazon", "amazon.de", "TikTok Shop", "tiktok_shop"] {
+        let fs = check(&target(m, "en-US", "Lamp free shipping"));
+        assert!(
+            fs.iter().any(|f| f.rule_id.ends_with("title.promotional")),
+            "{m}: {:?}",
+            hits(&fs)
+        );
+    }
+    let fs = check(&target("my own site", "en-US", "Lamp free shipping"));
+    assert!(fs.is_empty(), "{:?}", hits(&fs));
+}
+
+#[test]
 fn messages_in_both_languages_and_sources_cited() {
     let fs = check(&target("amazon", "en-US", "Lamp FREE SHIPPING! cures pain"));
     for f in &fs {
