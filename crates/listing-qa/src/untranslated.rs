@@ -152,43 +152,76 @@ impl MarkerSets {
         }
     }
 
-    /// Clauses of `text` whose function words point to a language other than `lang`.
-    /// A clause is reported when it has at least 4 words, at least 2 markers of the
-    /// other language, and more than twice the markers of the listing's language.
+    /// Stretches of `text` whose function words belong to a language other than `lang`.
+    ///
+    /// Within each clause, a run starts at a marker word of another language and goes on
+    /// over neutral words (nouns, brand names) and further markers of that language; a
+    /// marker of the listing's language ends it. A run is reported when it has at least
+    /// 4 words and either 3 markers, or 2 markers in a clause without a single marker of
+    /// the listing's language. So "und you can wear it every day" is caught inside a
+    /// German sentence, while "Plug and Play" or "Power Bank" are not.
     pub fn foreign_clauses(&self, text: &str, lang: &str) -> Vec<ForeignClause> {
+        struct Run<'l> {
+            lang: &'l str,
+            first: usize,
+            last: usize,
+            markers: usize,
+        }
+        let own_set = self.sets.get(lang);
         let mut out = Vec::new();
         for (s, e) in clauses(text) {
-            let ws = words(&text[s..e]);
-            let latin_words: Vec<String> = ws
-                .iter()
+            let ws: Vec<_> = words(&text[s..e])
+                .into_iter()
                 .filter(|w| w.text.chars().any(char::is_alphabetic) && !w.text.chars().any(is_cjk))
-                .map(|w| fold(w.text))
                 .collect();
-            if latin_words.len() < 4 {
+            if ws.len() < 4 {
                 continue;
             }
-            let count = |l: &str| {
-                self.sets.get(l).map_or(0, |set| {
-                    latin_words.iter().filter(|w| set.contains(*w)).count()
-                })
-            };
-            let own = count(lang);
-            let best = self
-                .sets
-                .keys()
-                .filter(|l| l.as_str() != lang)
-                .map(|l| (count(l), l))
-                .max();
-            if let Some((n, other)) = best
-                && n >= 2
-                && n > own * 2
-                && n * 5 >= latin_words.len()
-            {
-                out.push(ForeignClause {
-                    start: s,
-                    end: e,
-                    lang: other.clone(),
-                });
+            let folded: Vec<String> = ws.iter().map(|w| fold(w.text)).collect();
+            let own_in_clause = folded
+                .iter()
+                .any(|w| own_set.is_some_and(|set| set.contains(w)));
+            let mut runs: Vec<Run<'_>> = Vec::new();
+            let mut cur: Option<Run<'_>> = None;
+            for (i, w) in folded.iter().enumerate() {
+                if own_set.is_some_and(|set| set.contains(w)) {
+                    runs.extend(cur.take());
+                    continue;
+                }
+                let foreign = self
+                    .sets
+                    .iter()
+                    .find(|(l, set)| l.as_str() != lang && set.contains(w))
+                    .map(|(l, _)| l.as_str());
+                match (&mut cur, foreign) {
+                    (Some(r), Some(l)) if r.lang == l => {
+                        r.last = i;
+                        r.markers += 1;
+                    }
+                    (_, Some(l)) => {
+                        runs.extend(cur.take());
+                        cur = Some(Run {
+                            lang: l,
+                            first: i,
+                            last: i,
+                            markers: 1,
+                        });
+                    }
+                    (Some(r), None) => r.last = i,
+                    (None, None) => {}
+                }
+            }
+            runs.extend(cur);
+            for r in runs {
+                let len = r.last - r.first + 1;
+                let enough = r.markers >= 3 || (r.markers >= 2 && !own_in_clause);
+                if len >= 4 && enough {
+                    out.push(ForeignClause {
+                        start: s + ws[r.first].start,
+                        end: s + ws[r.last].end,
+                        lang: r.lang.to_string(),
+                    });
+                }
             }
         }
         out
@@ -267,6 +300,17 @@ mod tests {
         assert_eq!(r.len(), 1);
         assert_eq!(r[0].lang, "en");
         assert!(t[r[0].start..r[0].end].starts_with("The mouse"));
+        let mixed = "Das Kleid ist sehr schön und you can wear it every day with your friends";
+        let r = m.foreign_clauses(mixed, "de");
+        assert_eq!(r.len(), 1);
+        assert_eq!(
+            &mixed[r[0].start..r[0].end],
+            "you can wear it every day with your friends"
+        );
+        assert!(
+            m.foreign_clauses("Adapter mit Plug and Play für Laptop und PC", "de")
+                .is_empty()
+        );
     }
 
     #[test]
