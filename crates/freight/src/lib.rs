@@ -1,0 +1,1 @@
+//! Freight engines: forwarder rate cards, chargeable weight, quote comparison, consolidation cost split. Pure.
