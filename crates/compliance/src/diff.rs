@@ -98,16 +98,13 @@ fn field_changes(
         .collect()
 }
 
-fn diff_by_id<'a, T: Serialize>(
+fn diff_by_id<'a, T: Serialize + 'a>(
     old: impl Iterator<Item = (&'a str, &'a T)>,
     new: impl Iterator<Item = (&'a str, &'a T)>,
     keep: impl Fn(&T) -> bool,
     markets: impl Fn(&T) -> Vec<String>,
     effective: impl Fn(&T) -> DateRange,
-) -> Vec<RuleChange>
-where
-    T: 'a,
-{
+) -> Vec<RuleChange> {
     let old: BTreeMap<&str, &T> = old.collect();
     let new: BTreeMap<&str, &T> = new.collect();
     let mut out = Vec::new();

@@ -452,7 +452,7 @@ pub fn check_declaration<'c>(
                     ));
                 }
                 let goods_eur = if d.currency == Currency::EUR {
-                    Some(t.goods.clone())
+                    Some(t.goods)
                 } else {
                     convert(&t.goods, Currency::EUR)
                 };
@@ -511,7 +511,7 @@ mod tests {
         check_declaration(
             d,
             |code| cat.iter().find(|r| &r.code == code),
-            |m, to| (m.currency() == to).then(|| m.clone()),
+            |m, to| (m.currency() == to).then_some(*m),
             HsTable::hs2022(),
             CheckOptions::default(),
         )

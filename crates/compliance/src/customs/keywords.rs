@@ -197,9 +197,7 @@ pub fn chapters_suggested_by(text: &str) -> Vec<u8> {
     let ws = words(&folded);
     let mut out = Vec::new();
     for (kw, chapters) in CHAPTER_HINTS {
-        let hit = if kw.chars().any(is_cjk) {
-            folded.contains(kw)
-        } else if kw.contains(' ') {
+        let hit = if kw.chars().any(is_cjk) || kw.contains(' ') {
             folded.contains(kw)
         } else {
             ws.iter().any(|w| {

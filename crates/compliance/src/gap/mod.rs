@@ -363,6 +363,26 @@ pub fn gap_report<'p>(
     cells
 }
 
+/// The same report without the per-profile cache: requirement selection runs again for every cell. The
+/// baseline the benchmark compares [`gap_report`] against; results are identical.
+pub fn gap_report_uncached<'p>(
+    pack: &'p RequirementPack,
+    skus: &[GapSku],
+    markets: &[Country],
+    docs: &[OnFileDocument],
+    options: GapOptions,
+) -> Vec<GapCell<'p>> {
+    let index = DocIndex::new(docs);
+    let mut cells = Vec::with_capacity(skus.len() * markets.len());
+    for (si, sku) in skus.iter().enumerate() {
+        for &market in markets {
+            let reqs = pack.requirements_for(&sku.profile, market, options.today);
+            cells.push(cell_for(si, sku, market, &reqs, &index, options));
+        }
+    }
+    cells
+}
+
 fn cell_for<'p>(
     si: usize,
     sku: &GapSku,

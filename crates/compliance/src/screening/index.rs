@@ -4,6 +4,52 @@ use super::fold::{Folded, compact};
 use super::{Field, Finding, Listing, Mark, MatchKind};
 use aho_corasick::{AhoCorasick, AhoCorasickBuilder, MatchKind as AcMatchKind};
 use std::collections::{HashMap, HashSet};
+use std::hash::{BuildHasherDefault, Hasher};
+
+/// Keys of the deletion table are already 64-bit hashes: hashing them again would only cost time.
+#[derive(Default)]
+struct IdentityHasher(u64);
+
+impl Hasher for IdentityHasher {
+    fn finish(&self) -> u64 {
+        self.0
+    }
+    fn write(&mut self, bytes: &[u8]) {
+        for b in bytes {
+            self.0 = (self.0 << 8) | u64::from(*b);
+        }
+    }
+    fn write_u64(&mut self, n: u64) {
+        self.0 = n;
+    }
+}
+
+/// FNV-1a for the short word keys: much cheaper than SipHash, and the keys are not attacker-chosen in a way that
+/// matters (a slow lookup only slows one screening).
+#[derive(Default)]
+struct FnvHasher(u64);
+
+impl Hasher for FnvHasher {
+    fn finish(&self) -> u64 {
+        self.0
+    }
+    fn write(&mut self, bytes: &[u8]) {
+        let mut h = if self.0 == 0 {
+            0xcbf29ce484222325
+        } else {
+            self.0
+        };
+        for b in bytes {
+            h ^= u64::from(*b);
+            h = h.wrapping_mul(0x100000001b3);
+        }
+        self.0 = h;
+    }
+}
+
+type IdMap<V> = HashMap<u64, V, BuildHasherDefault<IdentityHasher>>;
+type FnvMap<K, V> = HashMap<K, V, BuildHasherDefault<FnvHasher>>;
+type FnvSet<K> = HashSet<K, BuildHasherDefault<FnvHasher>>;
 
 /// Longest word sequence of a mark looked up as whole words.
 const MAX_MARK_WORDS: usize = 4;
@@ -33,64 +79,66 @@ struct Prepared {
 pub struct ScreeningIndex {
     marks: Vec<Prepared>,
     /// Skeleton word sequence ("air pods") -> marks.
-    by_words: HashMap<String, Vec<u32>>,
+    by_words: FnvMap<String, Vec<u32>>,
     max_words: usize,
     /// Compact skeletons of marks (len >= MIN_CONTAINED_LEN), deduplicated; pattern i -> marks.
     automaton: Option<AhoCorasick>,
     pattern_marks: Vec<Vec<u32>>,
     /// Deletion-variant hash -> range in `deletion_marks`.
-    deletions: HashMap<u64, (u32, u32)>,
+    deletions: IdMap<(u32, u32)>,
     deletion_marks: Vec<u32>,
-    compact_of: Vec<String>,
+    chars_of: Vec<Vec<char>>,
     allow: HashSet<String>,
 }
 
-fn fnv(s: &[u8]) -> u64 {
-    let mut h: u64 = 0xcbf29ce484222325;
-    for b in s {
-        h ^= *b as u64;
-        h = h.wrapping_mul(0x100000001b3);
-    }
-    h
-}
+/// Polynomial hash base (odd, so multiplication is invertible mod 2^64).
+const BASE: u64 = 0x100000001b3;
 
-/// Every string obtained by deleting up to `k` characters of `chars`, as hashes (deduplicated).
+/// Hashes of every string obtained by deleting up to `k` (at most 2) characters of `chars`, computed in O(1)
+/// each from prefix hashes: hash(a + b) = hash(a) * BASE^|b| + hash(b), all mod 2^64. May contain duplicates
+/// (deleting either of two equal neighbours); callers deduplicate candidates, not hashes.
 fn deletion_hashes(chars: &[char], k: usize, out: &mut Vec<u64>) {
-    let mut buf = String::with_capacity(chars.len() * 2);
-    let mut push = |skip: &[usize], out: &mut Vec<u64>| {
-        buf.clear();
-        for (i, c) in chars.iter().enumerate() {
-            if !skip.contains(&i) {
-                buf.push(*c);
-            }
-        }
-        out.push(fnv(buf.as_bytes()));
-    };
+    const MAX: usize = MAX_FUZZY_LEN + 3;
     let n = chars.len();
-    push(&[], out);
+    if n >= MAX {
+        return;
+    }
+    let mut prefix = [0u64; MAX];
+    let mut pow = [1u64; MAX];
+    for (i, c) in chars.iter().enumerate() {
+        prefix[i + 1] = prefix[i].wrapping_mul(BASE).wrapping_add(*c as u64 + 1);
+        pow[i + 1] = pow[i].wrapping_mul(BASE);
+    }
+    // Hash of chars[a..b].
+    let range = |a: usize, b: usize| prefix[b].wrapping_sub(prefix[a].wrapping_mul(pow[b - a]));
+    let join = |h1: u64, h2: u64, len2: usize| h1.wrapping_mul(pow[len2]).wrapping_add(h2);
+    out.push(prefix[n]);
     if k >= 1 {
-        for i in 0..n {
-            push(&[i], out);
+        for (i, left) in prefix.iter().enumerate().take(n) {
+            out.push(join(*left, range(i + 1, n), n - i - 1));
         }
     }
     if k >= 2 {
-        for i in 0..n {
+        for (i, &left) in prefix.iter().enumerate().take(n) {
             for j in i + 1..n {
-                push(&[i, j], out);
+                let mid = join(left, range(i + 1, j), j - i - 1);
+                out.push(join(mid, range(j + 1, n), n - j - 1));
             }
         }
     }
-    out.sort_unstable();
-    out.dedup();
 }
 
-/// Levenshtein distance if it is at most `limit`, else None (banded, stops early).
+/// Levenshtein distance if it is at most `limit`, else None (stops early; fixed-size rows, no allocation).
 fn bounded_levenshtein(a: &[char], b: &[char], limit: usize) -> Option<usize> {
-    if a.len().abs_diff(b.len()) > limit {
+    const MAX: usize = 64;
+    if a.len().abs_diff(b.len()) > limit || b.len() >= MAX {
         return None;
     }
-    let mut prev: Vec<usize> = (0..=b.len()).collect();
-    let mut cur = vec![0; b.len() + 1];
+    let mut prev = [0usize; MAX];
+    let mut cur = [0usize; MAX];
+    for (j, p) in prev.iter_mut().enumerate().take(b.len() + 1) {
+        *p = j;
+    }
     for (i, ca) in a.iter().enumerate() {
         cur[0] = i + 1;
         let mut row_min = cur[0];
@@ -118,13 +166,13 @@ impl ScreeningIndex {
             .collect();
         let mut idx = ScreeningIndex {
             marks: Vec::new(),
-            by_words: HashMap::new(),
+            by_words: FnvMap::default(),
             max_words: 1,
             automaton: None,
             pattern_marks: Vec::new(),
-            deletions: HashMap::new(),
+            deletions: IdMap::default(),
             deletion_marks: Vec::new(),
-            compact_of: Vec::new(),
+            chars_of: Vec::new(),
             allow,
         };
         let mut patterns: HashMap<String, usize> = HashMap::new();
@@ -156,6 +204,8 @@ impl ScreeningIndex {
             if k > 0 && chars.len() <= MAX_FUZZY_LEN {
                 scratch.clear();
                 deletion_hashes(&chars, k, &mut scratch);
+                scratch.sort_unstable();
+                scratch.dedup();
                 del_pairs.extend(scratch.iter().map(|h| (*h, id)));
             }
             idx.marks.push(Prepared {
@@ -168,7 +218,7 @@ impl ScreeningIndex {
                 compact_len: chars.len(),
                 mark: mark.clone(),
             });
-            idx.compact_of.push(compact_text);
+            idx.chars_of.push(chars);
         }
         if !pattern_list.is_empty() {
             idx.automaton = AhoCorasickBuilder::new()
@@ -231,13 +281,16 @@ impl ScreeningIndex {
             return;
         }
         // Best finding per mark in this field.
-        let mut best: HashMap<u32, Finding> = HashMap::new();
+        let mut best: FnvMap<u32, Finding> = FnvMap::default();
         let mut offer = |id: u32, kind: MatchKind, start: usize, end: usize, distance: usize| {
             if !self.class_ok(id, classes) {
                 return;
             }
+            if best.get(&id).is_some_and(|b: &Finding| b.kind <= kind) {
+                return;
+            }
             let evidence = &text[start..end];
-            if self.allow.contains(&compact(evidence)) {
+            if !self.allow.is_empty() && self.allow.contains(&compact(evidence)) {
                 return;
             }
             let p = &self.marks[id as usize];
@@ -300,8 +353,8 @@ impl ScreeningIndex {
         }
         // 2. Spacing and contained, on the compact skeleton.
         if let Some(ac) = &self.automaton {
-            let starts: HashSet<usize> = tokens.iter().map(|t| t.compact_start).collect();
-            let ends: HashSet<usize> = tokens
+            let starts: FnvSet<usize> = tokens.iter().map(|t| t.compact_start).collect();
+            let ends: FnvSet<usize> = tokens
                 .iter()
                 .map(|t| t.compact_start + t.skeleton.len())
                 .collect();
@@ -333,19 +386,19 @@ impl ScreeningIndex {
         // 3. Fuzzy on single words and word pairs.
         if !self.deletions.is_empty() {
             let mut hashes = Vec::new();
-            let mut span = String::new();
+            let mut chars: Vec<char> = Vec::new();
+            let mut seen: FnvSet<u32> = FnvSet::default();
             for i in 0..tokens.len() {
-                span.clear();
+                chars.clear();
                 for n in 0..2.min(tokens.len() - i) {
-                    span.push_str(&tokens[i + n].skeleton);
-                    let chars: Vec<char> = span.chars().collect();
+                    chars.extend(tokens[i + n].skeleton.chars());
                     if chars.len() < MIN_FUZZY_LEN - 1 || chars.len() > MAX_FUZZY_LEN + 2 {
                         continue;
                     }
                     let k = if chars.len() >= 7 { 2 } else { 1 };
                     hashes.clear();
                     deletion_hashes(&chars, k, &mut hashes);
-                    let mut seen: HashSet<u32> = HashSet::new();
+                    seen.clear();
                     for h in &hashes {
                         let Some(&(s, len)) = self.deletions.get(h) else {
                             continue;
@@ -354,11 +407,9 @@ impl ScreeningIndex {
                             if !seen.insert(id) {
                                 continue;
                             }
-                            let p = &self.marks[id as usize];
-                            let limit = max_distance(p.compact_len);
-                            let mark_chars: Vec<char> =
-                                self.compact_of[id as usize].chars().collect();
-                            if let Some(d) = bounded_levenshtein(&chars, &mark_chars, limit)
+                            let mark_chars = &self.chars_of[id as usize];
+                            let limit = max_distance(mark_chars.len());
+                            if let Some(d) = bounded_levenshtein(&chars, mark_chars, limit)
                                 && d > 0
                             {
                                 offer(id, MatchKind::Fuzzy, tokens[i].start, tokens[i + n].end, d);
@@ -423,6 +474,25 @@ mod tests {
         let c: Vec<char> = "aerpads".chars().collect();
         assert_eq!(bounded_levenshtein(&a, &c, 1), None);
         assert_eq!(bounded_levenshtein(&a, &c, 2), Some(2));
+    }
+
+    #[test]
+    fn deletion_hashes_agree_with_hashing_the_shortened_string() {
+        let word: Vec<char> = "playstation".chars().collect();
+        let mut all = Vec::new();
+        deletion_hashes(&word, 2, &mut all);
+        for (i, j) in [(0, 1), (3, 7), (9, 10)] {
+            let shorter: Vec<char> = word
+                .iter()
+                .enumerate()
+                .filter(|(x, _)| *x != i && *x != j)
+                .map(|(_, c)| *c)
+                .collect();
+            let mut h = Vec::new();
+            deletion_hashes(&shorter, 0, &mut h);
+            assert!(all.contains(&h[0]));
+        }
+        assert_eq!(all.len(), 1 + 11 + 55);
     }
 
     #[test]
