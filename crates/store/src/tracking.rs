@@ -22,7 +22,9 @@ use sqlx::any::AnyRow;
 use sqlx::{AnyConnection, AssertSqlSafe};
 use tradelane_tracking::event::canonical_tracking_number;
 use tradelane_tracking::model::TransportMode;
-use tradelane_tracking::{LegKind, NormalizedEvent, RawEvent, ShipmentState, Status, derive_state};
+use tradelane_tracking::{
+    LegKind, NormalizedEvent, Normalizer, RawEvent, ShipmentState, Status, derive_state,
+};
 
 use crate::Store;
 use crate::audit::{self, AuditRecord};
@@ -979,6 +981,129 @@ impl Store {
         .fetch_all(&self.pool)
         .await?;
         rows.iter().map(source_from_row).collect()
+    }
+}
+
+/// How a batch of raw events finds its shipments.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct RawIngestOptions {
+    /// Create a shipment (reference = tracking number) for numbers no shipment carries yet;
+    /// otherwise such events are rejected (and kept raw).
+    pub create_missing: bool,
+    /// Carrier for events that name none.
+    pub default_carrier: Option<String>,
+}
+
+/// Why one event of a batch was not stored as a normalised event.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct RawEventError {
+    /// Position in the batch (0-based).
+    pub index: usize,
+    pub tracking_number: String,
+    pub message: String,
+}
+
+/// What a batch of raw events did.
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+pub struct RawIngestReport {
+    pub received: usize,
+    pub inserted: usize,
+    pub duplicates: usize,
+    pub errors: Vec<RawEventError>,
+    /// Shipments touched, with their status after the batch.
+    pub shipments: Vec<(ShipmentId, Status)>,
+    pub created_shipments: Vec<ShipmentId>,
+}
+
+impl Store {
+    /// Normalises a batch of raw events, attaches each to the shipment whose leg carries its
+    /// tracking number and stores them per shipment (see [`Store::ingest_events`]). A bad event
+    /// (unreadable time, nothing to classify, unknown tracking number) is reported with its
+    /// index and kept raw; the rest are stored.
+    pub async fn ingest_raw(
+        &self,
+        actor: &Actor,
+        normalizer: &Normalizer,
+        mut raws: Vec<RawEvent>,
+        options: &RawIngestOptions,
+    ) -> Result<RawIngestReport> {
+        let mut report = RawIngestReport {
+            received: raws.len(),
+            ..RawIngestReport::default()
+        };
+        let mut rejected: Vec<(RawEvent, String)> = Vec::new();
+        let mut by_shipment: Vec<(ShipmentId, Vec<(RawEvent, NormalizedEvent)>)> = Vec::new();
+        let mut lookup: HashMap<String, Option<ShipmentId>> = HashMap::new();
+        for (index, mut raw) in raws.drain(..).enumerate() {
+            if raw.carrier.trim().is_empty()
+                && let Some(c) = &options.default_carrier
+            {
+                raw.carrier = c.clone();
+            }
+            let event = match normalizer.normalize(&raw) {
+                Ok(e) => e,
+                Err(e) => {
+                    report.errors.push(RawEventError {
+                        index,
+                        tracking_number: raw.tracking_number.clone(),
+                        message: e.to_string(),
+                    });
+                    rejected.push((raw, e.to_string()));
+                    continue;
+                }
+            };
+            let number = event.tracking_number.clone();
+            let shipment = match lookup.get(&number) {
+                Some(found) => *found,
+                None => {
+                    let mut found = self
+                        .find_shipment_by_tracking(actor.org_id, &number)
+                        .await?;
+                    if found.is_none() && options.create_missing {
+                        let created = self
+                            .create_shipment(
+                                actor,
+                                &NewShipment {
+                                    reference: number.clone(),
+                                    carrier: Some(event.carrier.clone()),
+                                    tracking_numbers: vec![number.clone()],
+                                    ..NewShipment::default()
+                                },
+                            )
+                            .await?;
+                        report.created_shipments.push(created.id);
+                        found = Some(created.id);
+                    }
+                    lookup.insert(number.clone(), found);
+                    found
+                }
+            };
+            match shipment {
+                Some(id) => match by_shipment.iter_mut().find(|(s, _)| *s == id) {
+                    Some((_, list)) => list.push((raw, event)),
+                    None => by_shipment.push((id, vec![(raw, event)])),
+                },
+                None => {
+                    let message = format!(
+                        "no shipment has tracking number {number}; create the shipment first"
+                    );
+                    report.errors.push(RawEventError {
+                        index,
+                        tracking_number: number,
+                        message: message.clone(),
+                    });
+                    rejected.push((raw, message));
+                }
+            }
+        }
+        for (id, events) in by_shipment {
+            let outcome = self.ingest_events(actor, id, events).await?;
+            report.inserted += outcome.inserted;
+            report.duplicates += outcome.duplicates;
+            report.shipments.push((id, outcome.status));
+        }
+        self.store_rejected_events(actor.org_id, &rejected).await?;
+        Ok(report)
     }
 }
 

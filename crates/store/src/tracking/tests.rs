@@ -242,3 +242,45 @@ async fn webhook_sources_keep_their_secret_and_organisation() {
         assert!(matches!(short, Err(StoreError::Invalid(_))));
     }
 }
+
+#[tokio::test]
+async fn raw_batches_report_bad_events_and_store_the_rest() {
+    for ts in all_backends().await {
+        let a = owner(&ts, "Acme").await;
+        let s = ts
+            .create_shipment(&a, &shipment("PO-1", "1Z1"))
+            .await
+            .unwrap();
+        let n = Normalizer::new(MappingSet::builtin().unwrap());
+        let batch = vec![
+            raw("1Z1", "KB", "DELIVERED", "2025-12-03T14:00:00Z"),
+            raw("1Z1", "AR", "Arrived", "yesterday-ish"),
+            raw("1Z-NOBODY", "AR", "Arrived", "2025-12-01T08:00:00Z"),
+        ];
+        let report = ts
+            .ingest_raw(&a, &n, batch.clone(), &RawIngestOptions::default())
+            .await
+            .unwrap();
+        assert_eq!(report.inserted, 1, "{}", ts.label());
+        let idx: Vec<usize> = report.errors.iter().map(|e| e.index).collect();
+        assert_eq!(idx, vec![1, 2]);
+        assert_eq!(report.shipments, vec![(s.id, Status::Delivered)]);
+        // Everything sent was kept raw, once.
+        assert_eq!(ts.count_raw_events(a.org_id).await.unwrap(), 3);
+        let again = ts
+            .ingest_raw(
+                &a,
+                &n,
+                batch,
+                &RawIngestOptions {
+                    create_missing: true,
+                    default_carrier: None,
+                },
+            )
+            .await
+            .unwrap();
+        assert_eq!((again.inserted, again.duplicates), (1, 1));
+        assert_eq!(again.created_shipments.len(), 1);
+        assert_eq!(ts.count_raw_events(a.org_id).await.unwrap(), 3);
+    }
+}
