@@ -291,8 +291,10 @@ impl SkuSort {
 
     pub(crate) fn order_by(self) -> &'static str {
         match self {
-            SkuSort::CodeAsc => "s.code ASC, s.id ASC",
-            SkuSort::CodeDesc => "s.code DESC, s.id DESC",
+            // Codes are unique within an organisation: no tie-breaker needed, and adding one
+            // would stop PostgreSQL reading the order off the (org_id, code) index.
+            SkuSort::CodeAsc => "s.code ASC",
+            SkuSort::CodeDesc => "s.code DESC",
             SkuSort::TitleAsc => "s.title ASC, s.id ASC",
             SkuSort::TitleDesc => "s.title DESC, s.id DESC",
             SkuSort::UpdatedDesc => "s.updated_at DESC, s.id DESC",

@@ -166,10 +166,14 @@ impl Store {
         let items = if offset >= total {
             Vec::new()
         } else {
+            // Deferred join: pick the page's ids from the indexes first, then read only those
+            // rows, so deep pages do not drag every skipped row's record through memory.
+            let order = q.sort.order_by();
             let rows = f
                 .query(format!(
-                    "SELECT {SKU_COLUMNS} FROM skus s {where_sql} ORDER BY {} LIMIT {} OFFSET {offset}",
-                    q.sort.order_by(),
+                    "SELECT {SKU_COLUMNS} FROM skus s WHERE s.id IN \
+                     (SELECT s.id FROM skus s {where_sql} ORDER BY {order} LIMIT {} OFFSET {offset}) \
+                     ORDER BY {order}",
                     q.per_page
                 ))
                 .fetch_all(&self.pool)
