@@ -58,6 +58,17 @@ pub struct GapSku {
     pub profile: ProductProfile,
 }
 
+impl GapSku {
+    /// A SKU with its profile derived from the catalogue record (see [`crate::requirements::derive_profile`]).
+    pub fn from_record(record: &tradelane_domain::SkuRecord, family: Option<String>) -> GapSku {
+        GapSku {
+            code: record.code.clone(),
+            family,
+            profile: crate::requirements::derive_profile(record).profile,
+        }
+    }
+}
+
 /// Status of one requirement for one SKU in one market.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum LineStatus {

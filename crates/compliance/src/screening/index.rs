@@ -280,6 +280,22 @@ impl ScreeningIndex {
         if folded.tokens.is_empty() {
             return;
         }
+        // Occurrences of allowlisted brands (original byte spans): findings inside them are the seller's own brand.
+        let own_spans: Vec<(usize, usize)> = self
+            .allow
+            .iter()
+            .flat_map(|a| {
+                folded
+                    .compact
+                    .match_indices(a.as_str())
+                    .filter_map(|(at, m)| {
+                        let first = folded.origin.get(at)?;
+                        let last = folded.origin.get(at + m.len() - 1)?;
+                        Some((first.0 as usize, last.1 as usize))
+                    })
+                    .collect::<Vec<_>>()
+            })
+            .collect();
         // Best finding per mark in this field.
         let mut best: FnvMap<u32, Finding> = FnvMap::default();
         let mut offer = |id: u32, kind: MatchKind, start: usize, end: usize, distance: usize| {
@@ -290,7 +306,10 @@ impl ScreeningIndex {
                 return;
             }
             let evidence = &text[start..end];
-            if !self.allow.is_empty() && self.allow.contains(&compact(evidence)) {
+            if !self.allow.is_empty()
+                && (self.allow.contains(&compact(evidence))
+                    || own_spans.iter().any(|&(a, b)| a <= start && end <= b))
+            {
                 return;
             }
             let p = &self.marks[id as usize];

@@ -14,7 +14,8 @@
 //! variant with it), verified by a bounded edit distance.
 //!
 //! Allowlist rule: a watchlist mark whose compact skeleton equals an allowlisted brand's is never indexed, and
-//! a finding whose evidence text folds to an allowlisted brand is dropped.
+//! a finding whose evidence text folds to an allowlisted brand, or lies inside an occurrence of one (a watchlist
+//! mark "Anke" inside the seller's own brand "Anker"), is dropped.
 
 mod fold;
 mod index;

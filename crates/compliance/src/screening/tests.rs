@@ -156,6 +156,22 @@ fn allowlisted_brand_is_not_reported() {
     assert!(f.iter().all(|x| x.mark_id != "M7"), "{f:?}");
 }
 
+#[test]
+fn marks_inside_an_own_brand_are_not_reported_but_elsewhere_they_are() {
+    let marks = vec![mark("A", "Anke")];
+    let index = ScreeningIndex::new(&marks, &["Anker".to_string()]);
+    let own = index.screen(&Listing {
+        title: "Anker power bank".into(),
+        ..Listing::default()
+    });
+    assert!(own.is_empty(), "{own:?}");
+    let other = index.screen(&Listing {
+        title: "Anke power bank".into(),
+        ..Listing::default()
+    });
+    assert_eq!(kind_for(&other, "A"), Some(MatchKind::Exact));
+}
+
 fn word() -> impl Strategy<Value = String> {
     "[A-Za-z]{3,12}"
 }

@@ -409,3 +409,25 @@ fn filing_calendar_dates() {
     assert_eq!(due("CH-VAT")[0], date(2026, 3, 1)); // Q4 2025 + 60 days
     assert!(filing_calendar(&p, &["EU-IOSS"], date(2026, 2, 1), date(2026, 1, 1)).is_empty());
 }
+
+proptest::proptest! {
+    #![proptest_config(proptest::prelude::ProptestConfig::with_cases(48))]
+
+    #[test]
+    fn another_sale_never_lowers_the_amount_or_percent(amounts in proptest::collection::vec(1i64..50_000, 0..20), extra in 1i64..50_000, day in 0i32..300) {
+        let p = pack();
+        let start = date(2026, 1, 1);
+        let orders: Vec<Order> = amounts.iter().enumerate()
+            .map(|(i, a)| order(&format!("o{i}"), start.checked_add(jiff::Span::new().days(i as i32 * 7)).unwrap(), Country::NZ, None, Decimal::from(*a), Currency::NZD, false))
+            .collect();
+        let as_of = date(2026, 11, 30);
+        let before = evaluate_thresholds(&p, &orders, &china(), as_of, no_fx);
+        let mut more = orders.clone();
+        more.push(order("x", start.checked_add(jiff::Span::new().days(day)).unwrap(), Country::NZ, None, Decimal::from(extra), Currency::NZD, false));
+        let after = evaluate_thresholds(&p, &more, &china(), as_of, no_fx);
+        let (b, a) = (status(&before, "NZ-GST"), status(&after, "NZ-GST"));
+        proptest::prop_assert!(a.amount.amount() > b.amount.amount());
+        proptest::prop_assert!(a.percent >= b.percent);
+        proptest::prop_assert_eq!(a.obligation == Obligation::RegistrationRequired, a.amount.amount() >= Decimal::from(60_000));
+    }
+}
