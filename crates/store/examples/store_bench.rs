@@ -60,7 +60,7 @@ fn record(i: usize, generation: u32) -> SkuRecord {
     r.image_urls = vec![format!("https://img.example.com/sku/{i}.jpg")];
     r.marketplace_ids
         .insert("amazon_asin".into(), format!("B0{i:08}"));
-    if i % 5 == 0 {
+    if i.is_multiple_of(5) {
         r.battery = Battery::Lithium {
             chemistry: BatteryChemistry::LiIon,
             packing: BatteryPacking::ContainedIn,
@@ -159,7 +159,7 @@ async fn run(ts: TestStore, rows: usize) {
 
     let changed: Vec<SkuRecord> = (0..rows)
         .map(|i| {
-            if i % 10 == 0 {
+            if i.is_multiple_of(10) {
                 record(i, 2)
             } else {
                 records[i].clone()

@@ -833,6 +833,10 @@ async fn list_filters_sorts_and_pages() {
         assert_eq!(count(text("0%o")).await, 0);
         assert_eq!(count(text("k_1")).await, 0);
         assert_eq!(count(text("   ")).await, 31);
+        // Shorter than a trigram: answered without the index, same result.
+        assert_eq!(count(text("MA")).await, 30);
+        assert_eq!(count(text("电")).await, 30);
+        assert_eq!(count(text("x")).await, 1);
         // Brand is exact and case-insensitive.
         assert_eq!(
             count(SkuQuery {
