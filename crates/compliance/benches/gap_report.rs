@@ -116,7 +116,12 @@ fn catalogue(n: usize) -> (Vec<GapSku>, Vec<OnFileDocument>) {
             profile: profile(i % 48),
         });
     }
-    for t in ["registration", "responsible_person"] {
+    for t in [
+        "packaging_registration",
+        "weee_registration",
+        "battery_registration",
+        "responsible_person",
+    ] {
         docs.push(OnFileDocument {
             id: format!("SELLER-{t}"),
             doc_type: t.into(),

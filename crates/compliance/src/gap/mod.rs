@@ -206,6 +206,25 @@ pub struct GapCell<'p> {
 }
 
 impl GapCell<'_> {
+    /// One-line explanation of the cell for tables and exports.
+    pub fn summary(&self) -> String {
+        let count = |f: fn(&LineStatus) -> bool| self.lines.iter().filter(|l| f(&l.status)).count();
+        match &self.status {
+            CellStatus::NotCovered(nc) => nc.to_string(),
+            CellStatus::NotApplicable => {
+                format!("no requirement applies in {}", self.market.code())
+            }
+            _ => format!(
+                "{} met, {} expiring, {} expired, {} missing, {} handling rules",
+                count(|s| matches!(s, LineStatus::Met { .. })),
+                count(|s| matches!(s, LineStatus::Expiring { .. })),
+                count(|s| matches!(s, LineStatus::Expired { .. })),
+                count(|s| matches!(s, LineStatus::Missing)),
+                count(|s| matches!(s, LineStatus::Instruction)),
+            ),
+        }
+    }
+
     /// Lines that block `target`: required, blocking for it, and missing or expired.
     pub fn blocking(&self, target: BlockTarget) -> impl Iterator<Item = &GapLine<'_>> {
         self.lines.iter().filter(move |l| {

@@ -179,7 +179,8 @@ fn newer_document_wins_over_expired_and_future_documents_do_not_count() {
 fn seller_registration_counts_for_every_sku_and_not_covered_is_explicit() {
     let pack = pack();
     let sku = lamp();
-    let lucid = doc("LUCID", "registration", DocSubject::Seller, None);
+    let mut lucid = doc("LUCID", "packaging_registration", DocSubject::Seller, None);
+    lucid.markets = vec![Country::DE];
     let docs = vec![lucid];
     let c = gap_report(
         &pack,
@@ -286,4 +287,36 @@ fn reasons_name_document_and_dates() {
         reason.contains("CE-9") && reason.contains("expired on 2025-05-01"),
         "{reason}"
     );
+}
+
+#[test]
+fn one_registration_does_not_stand_in_for_another_or_another_country() {
+    let pack = pack();
+    let sku = lamp();
+    let mut lucid = doc("LUCID", "packaging_registration", DocSubject::Seller, None);
+    lucid.markets = vec![Country::DE];
+    let mut weee = doc("EAR", "weee_registration", DocSubject::Seller, None);
+    weee.markets = vec![Country::DE];
+    let only_lucid = vec![lucid.clone()];
+    let c = gap_report(
+        &pack,
+        std::slice::from_ref(&sku),
+        &[Country::DE],
+        &only_lucid,
+        options(date(2026, 1, 1)),
+    );
+    assert_eq!(status_of(&c[0], "DE-WEEE-EAR"), &LineStatus::Missing);
+    let both = vec![lucid, weee];
+    let c = gap_report(
+        &pack,
+        std::slice::from_ref(&sku),
+        &[Country::DE, Country::FR],
+        &both,
+        options(date(2026, 1, 1)),
+    );
+    assert!(matches!(
+        status_of(&c[0], "DE-WEEE-EAR"),
+        LineStatus::Met { .. }
+    ));
+    assert_eq!(status_of(&c[1], "FR-WEEE-IDU"), &LineStatus::Missing);
 }

@@ -117,6 +117,32 @@ impl RequirementPack {
         Ok((applies, not))
     }
 
+    /// Rules that do not apply yet but will within `within_days` of `today` (e.g. the EU battery labelling from
+    /// 2026-08-18), so a seller can prepare; same matching as [`RequirementPack::requirements_for`].
+    pub fn upcoming(
+        &self,
+        profile: &ProductProfile,
+        market: Country,
+        today: Date,
+        within_days: i32,
+    ) -> Result<Vec<&Requirement>, NotCovered> {
+        self.check_coverage(profile, market, today)?;
+        let horizon = today
+            .checked_add(jiff::Span::new().days(within_days.max(0)))
+            .unwrap_or(Date::MAX);
+        Ok(self
+            .requirements
+            .iter()
+            .filter(|r| {
+                r.effective.from > today
+                    && r.effective.from <= horizon
+                    && r.markets.contains(market)
+                    && r.category_matches(profile.category)
+                    && r.applies_to(profile).is_ok()
+            })
+            .collect())
+    }
+
     fn check_coverage(
         &self,
         profile: &ProductProfile,

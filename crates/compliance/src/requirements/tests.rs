@@ -252,3 +252,24 @@ uncertain = false
     );
     assert!(typo.is_err());
 }
+
+#[test]
+fn upcoming_rules_within_the_window() {
+    let pack = pack();
+    let p = bluetooth_speaker();
+    let soon = ids(&pack
+        .upcoming(&p, Country::DE, date(2026, 6, 1), 90)
+        .unwrap());
+    assert!(soon.contains(&"EU-BATT-LABEL".to_string()), "{soon:?}");
+    assert!(!soon.contains(&"EU-BATT-REMOVABLE".to_string()));
+    let later = ids(&pack
+        .upcoming(&p, Country::DE, date(2026, 6, 1), 365)
+        .unwrap());
+    assert!(later.contains(&"EU-BATT-REMOVABLE".to_string()));
+    assert!(
+        pack.upcoming(&p, Country::DE, date(2026, 8, 18), 30)
+            .unwrap()
+            .iter()
+            .all(|r| r.id != "EU-BATT-LABEL")
+    );
+}
