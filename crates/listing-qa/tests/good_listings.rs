@@ -279,3 +279,69 @@ fn ebay_de_and_tiktok_us() {
         false,
     );
 }
+
+#[test]
+fn footwear_and_apparel_with_sizes_and_units() {
+    let cases = [
+        listing(
+            "amazon",
+            "en-US",
+            "Men's Running Shoes, Lightweight Breathable Sneakers with Cushioned Sole, EU 42 / US 9 / UK 8",
+            &[
+                "Knit upper lets your feet breathe on long runs",
+                "Each shoe weighs about 280 g (9.9 oz)",
+                "Rubber outsole grips on wet and dry roads",
+                "Heel drop 8 mm (0.3 in) for a natural stride",
+                "Machine washable at 30°C (86°F)",
+            ],
+            "Everyday trainers for running, the gym and travel.",
+            "running shoes men trainers gym sneakers",
+        ),
+        listing(
+            "amazon",
+            "de-DE",
+            "Damen Sneaker, leichte Freizeitschuhe mit weicher Sohle, Größe EU 38 / UK 5 / US 7,5",
+            &[
+                "Obermaterial aus atmungsaktivem Strick",
+                "Gewicht pro Schuh etwa 240 g",
+                "Rutschfeste Gummisohle für nasse und trockene Wege",
+            ],
+            "Bequeme Schuhe für Alltag, Reisen und Freizeit.",
+            "sneaker damen freizeitschuhe leicht",
+        ),
+        listing(
+            "amazon",
+            "fr-FR",
+            "Robe d'été pour femme en coton, taille FR 40 / UK 12 / US 8",
+            &[
+                "Coton léger et doux",
+                "Longueur 95 cm",
+                "Lavable en machine à 30 °C",
+            ],
+            "Une robe simple pour la ville comme pour la plage.",
+            "robe femme été coton",
+        ),
+        listing(
+            "amazon",
+            "ja-JP",
+            "ランニングシューズ メンズ 軽量 通気性 26.5cm",
+            &["片足約280gの軽量設計", "通気性の良いメッシュ素材"],
+            "毎日のトレーニングに最適な軽量シューズです。",
+            "ランニングシューズ メンズ",
+        ),
+        listing(
+            "amazon",
+            "en-GB",
+            "Insulated Water Bottle 750 ml, Keeps Drinks Cold for 24 Hours",
+            &[
+                "Holds 750 ml (26.4 fl oz)",
+                "Stainless steel, fits most cup holders",
+            ],
+            "Take it to the gym, the office or on a hike.",
+            "water bottle flask gym",
+        ),
+    ];
+    for l in &cases {
+        assert_clean_with(l, false);
+    }
+}

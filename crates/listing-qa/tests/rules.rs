@@ -161,6 +161,18 @@ fn fda_ce_antimicrobial_and_eco_claims() {
     assert!(has(&fs, "claim.ce", "CE certified"));
     assert!(has(&fs, "claim.eco", "biodegradable"));
     assert!(has(&fs, "claim.eco", "non-toxic"));
+    let fs = check(&target(
+        "amazon",
+        "it-IT",
+        "Borsa in pelle ecologica, tracolla regolabile",
+    ));
+    assert!(
+        !fs.iter().any(|f| f.rule_id == "claim.eco"),
+        "faux leather is a material: {:?}",
+        hits(&fs)
+    );
+    let fs = check(&target("amazon", "it-IT", "Borsa ecologica in cotone"));
+    assert!(has(&fs, "claim.eco", "ecologica"));
     let fs = check(&target("amazon", "fr-FR", "Gourde certifiée CE sans BPA"));
     assert!(
         !fs.iter().any(|f| f.rule_id == "claim.ce"),
