@@ -51,8 +51,8 @@ pub use model::{
 pub use sessions::hash_token;
 pub use time::{now, truncate_to_micros};
 pub use tracking::{
-    IngestOutcome, NewLeg, NewShipment, ShipmentId, ShipmentQuery, StoredEvent, StoredLeg,
-    StoredShipment, UnmappedCode, WebhookSource,
+    IngestOutcome, NewLeg, NewShipment, RawEventError, RawIngestOptions, RawIngestReport,
+    ShipmentId, ShipmentQuery, StoredEvent, StoredLeg, StoredShipment, UnmappedCode, WebhookSource,
 };
 pub use users::normalize_email;
 
