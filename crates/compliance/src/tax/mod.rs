@@ -53,6 +53,8 @@ pub struct SellerContext {
     pub established_in: Country,
     /// Worldwide turnover of the last 12 months, when known (Singapore's second test).
     pub global_turnover: Option<Money>,
+    /// Countries where the seller holds stock (own or marketplace fulfilment warehouses).
+    pub stock_countries: Vec<Country>,
 }
 
 /// What the seller must do in one market.
@@ -317,6 +319,18 @@ fn evaluate_rule<'p>(
     let round = |d: Decimal| d.round_dp_with_strategy(2, rust_decimal::RoundingStrategy::ToZero);
     let mut obligation = match rule.test {
         ThresholdTest::NoSalesTax => Obligation::NotApplicable,
+        ThresholdTest::StockHeld => {
+            if rule
+                .market
+                .country()
+                .is_some_and(|c| seller.stock_countries.contains(&c))
+            {
+                Obligation::RegistrationRequired
+            } else {
+                notes.push(format!("no stock held in {}", rule.market));
+                Obligation::NotApplicable
+            }
+        }
         ThresholdTest::Optional => Obligation::Optional,
         ThresholdTest::FirstSale => {
             if counted.transactions > 0 {

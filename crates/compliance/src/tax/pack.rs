@@ -88,6 +88,8 @@ pub enum ThresholdTest {
     Optional,
     /// No sales tax in that jurisdiction.
     NoSalesTax,
+    /// Registration required when the seller holds stock in the market (no threshold).
+    StockHeld,
 }
 
 /// The period sales are measured over.

@@ -30,6 +30,7 @@ fn china() -> SellerContext {
     SellerContext {
         established_in: Country::CN,
         global_turnover: None,
+        stock_countries: Vec::new(),
     }
 }
 
@@ -192,6 +193,7 @@ fn uk_has_no_threshold_for_non_established_sellers_but_marketplace_sales_are_exc
     let uk_seller = SellerContext {
         established_in: Country::GB,
         global_turnover: None,
+        stock_countries: Vec::new(),
     };
     let r = evaluate_thresholds(&p, &own_shop, &uk_seller, date(2026, 5, 2), no_fx);
     assert_eq!(
@@ -235,6 +237,7 @@ fn eu_oss_counts_other_member_states_for_eu_sellers_only() {
     let de = SellerContext {
         established_in: Country::DE,
         global_turnover: None,
+        stock_countries: Vec::new(),
     };
     let r = evaluate_thresholds(&p, &orders, &de, date(2026, 3, 31), no_fx);
     let oss = status(&r, "EU-OSS-10K");
@@ -351,6 +354,7 @@ fn singapore_needs_global_turnover_too() {
     let small = SellerContext {
         established_in: Country::CN,
         global_turnover: Some(Money::new(dec!(900000), Currency::SGD)),
+        stock_countries: Vec::new(),
     };
     let r = evaluate_thresholds(&p, &orders, &small, date(2026, 5, 2), no_fx);
     let sg = status(&r, "SG-OVR");
@@ -358,6 +362,71 @@ fn singapore_needs_global_turnover_too() {
     assert!(sg.notes[0].contains("not above"));
     let r = evaluate_thresholds(&p, &orders, &china(), date(2026, 5, 2), no_fx);
     assert!(status(&r, "SG-OVR").notes[0].contains("unknown"));
+}
+
+#[test]
+fn stock_in_an_eu_country_requires_local_registration_there_only() {
+    let p = pack();
+    let fba = SellerContext {
+        established_in: Country::CN,
+        global_turnover: None,
+        stock_countries: vec![Country::DE, Country::PL],
+    };
+    let r = evaluate_thresholds(&p, &[], &fba, date(2026, 5, 1), no_fx);
+    assert_eq!(
+        status(&r, "DE-VAT-STOCK").obligation,
+        Obligation::RegistrationRequired
+    );
+    assert_eq!(
+        status(&r, "PL-VAT-STOCK").obligation,
+        Obligation::RegistrationRequired
+    );
+    assert_eq!(
+        status(&r, "FR-VAT-STOCK").obligation,
+        Obligation::NotApplicable
+    );
+    let german = SellerContext {
+        established_in: Country::DE,
+        global_turnover: None,
+        stock_countries: vec![Country::DE],
+    };
+    let r = evaluate_thresholds(&p, &[], &german, date(2026, 5, 1), no_fx);
+    assert_eq!(
+        status(&r, "DE-VAT-STOCK").obligation,
+        Obligation::NotApplicable
+    );
+}
+
+#[test]
+fn quebec_counts_only_quebec_sales() {
+    let p = pack();
+    let orders = vec![
+        order(
+            "qc",
+            date(2026, 4, 1),
+            Country::CA,
+            Some("CA-QC"),
+            dec!(31000),
+            Currency::CAD,
+            false,
+        ),
+        order(
+            "on",
+            date(2026, 4, 1),
+            Country::CA,
+            Some("CA-ON"),
+            dec!(5000),
+            Currency::CAD,
+            false,
+        ),
+    ];
+    let r = evaluate_thresholds(&p, &orders, &china(), date(2026, 4, 2), no_fx);
+    assert_eq!(
+        status(&r, "CA-QC-QST").obligation,
+        Obligation::RegistrationRequired
+    );
+    assert_eq!(status(&r, "CA-BC-PST").amount.amount(), dec!(0));
+    assert_eq!(status(&r, "CA-GST-SIMPLIFIED").amount.amount(), dec!(36000));
 }
 
 #[test]
