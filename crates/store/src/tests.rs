@@ -1360,3 +1360,29 @@ async fn stored_timestamps_read_back_exactly() {
         assert_eq!(e.at, created.created_at);
     }
 }
+
+#[tokio::test]
+async fn postgres_test_databases_are_dropped_afterwards() {
+    let Some(pg) = testing::postgres().await else {
+        return;
+    };
+    let name: String = sqlx::Row::get(
+        &sqlx::query("SELECT current_database()::text AS d")
+            .fetch_one(&pg.pool)
+            .await
+            .unwrap(),
+        "d",
+    );
+    assert!(name.starts_with("tradelane_t_"), "{name}");
+    drop(pg);
+    let admin = testing::postgres().await.unwrap();
+    let left: i64 = sqlx::Row::get(
+        &sqlx::query("SELECT COUNT(*) AS n FROM pg_database WHERE datname = $1")
+            .bind(name.clone())
+            .fetch_one(&admin.pool)
+            .await
+            .unwrap(),
+        "n",
+    );
+    assert_eq!(left, 0, "{name} was not dropped");
+}
