@@ -228,32 +228,20 @@ impl MarkerSets {
     }
 }
 
-/// Characters of `text` that OpenCC changes when converting to the listing's script:
-/// simplified characters in a Traditional listing, or the reverse.
+/// Characters of `text` that every regional OpenCC conversion (generic, Taiwan, Hong
+/// Kong) changes into the listing's script: simplified characters in a Traditional
+/// listing, or the reverse.
 pub fn wrong_chinese_script(text: &str, want_traditional: bool) -> Vec<(usize, usize)> {
     let mut out = Vec::new();
     for (s, e) in cjk_runs(text) {
         let run = &text[s..e];
-        let converted = if want_traditional {
-            crate::zh::to_traditional(run)
-        } else {
-            crate::zh::to_simplified(run)
-        };
-        let Some(converted) = converted else {
-            return out;
-        };
-        // OpenCC maps character for character here; compare positions only when the
-        // char counts agree, otherwise flag the run as a whole.
-        if converted.chars().count() != run.chars().count() {
-            if converted != run {
-                out.push((s, e));
-            }
+        let Some(flags) = crate::zh::wrong_script_chars(run, want_traditional) else {
             continue;
-        }
+        };
         let mut pending: Option<(usize, usize)> = None;
-        for ((i, a), b) in run.char_indices().zip(converted.chars()) {
+        for ((i, a), wrong) in run.char_indices().zip(flags) {
             let (cs, ce) = (s + i, s + i + a.len_utf8());
-            if a != b && is_han(a) {
+            if wrong && is_han(a) {
                 pending = Some(pending.map_or((cs, ce), |(ps, _)| (ps, ce)));
             } else if let Some(p) = pending.take() {
                 out.push(p);
@@ -343,5 +331,6 @@ mod tests {
         let spans: Vec<&str> = r.iter().map(|&(s, e)| &t[s..e]).collect();
         assert!(spans.iter().any(|s| s.contains('这')), "{spans:?}");
         assert!(wrong_chinese_script("無線滑鼠，這款產品很安靜", true).is_empty());
+        assert!(wrong_chinese_script("台灣製造的檯燈，吃飯時也能用", true).is_empty());
     }
 }
