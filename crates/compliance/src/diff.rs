@@ -3,7 +3,7 @@
 
 use crate::dates::DateRange;
 use crate::requirements::{Category, Requirement, RequirementPack};
-use crate::tax::{MarketScope, ThresholdPack, ThresholdRule};
+use crate::tax::{FilingRule, MarketScope, ThresholdPack, ThresholdRule};
 use serde::Serialize;
 use std::collections::{BTreeMap, BTreeSet};
 use tradelane_domain::Country;
@@ -172,27 +172,48 @@ pub fn diff_requirements(
     )
 }
 
-/// Differences between two threshold packs, for the markets in `markets` (empty = all). A US state or Canadian
-/// province counts under its country; the EU aggregate under any member state.
+/// Differences between two threshold packs (thresholds and filing rules), for the markets in `markets`
+/// (empty = all). A US state or Canadian province counts under its country; the EU aggregate under any member
+/// state; a filing rule under the market its scheme is named after ("EU-IOSS", "GB-VAT", "US-CA").
 pub fn diff_thresholds(
     old: &ThresholdPack,
     new: &ThresholdPack,
     markets: &[Country],
 ) -> Vec<RuleChange> {
-    let keep = |r: &ThresholdRule| {
+    let wanted = |scope: Option<MarketScope>| {
         markets.is_empty()
-            || match r.market {
-                MarketScope::Eu => markets.iter().any(|m| m.is_eu_member()),
-                other => other.country().is_some_and(|c| markets.contains(&c)),
+            || match scope {
+                Some(MarketScope::Eu) => markets.iter().any(|m| m.is_eu_member()),
+                Some(other) => other.country().is_some_and(|c| markets.contains(&c)),
+                None => true,
             }
     };
-    diff_by_id(
+    let mut out = diff_by_id(
         old.thresholds.iter().map(|r| (r.id.as_str(), r)),
         new.thresholds.iter().map(|r| (r.id.as_str(), r)),
-        keep,
+        |r: &ThresholdRule| wanted(Some(r.market)),
         |r| vec![r.market.to_string()],
         |r| r.effective,
-    )
+    );
+    let scheme_market = |f: &FilingRule| {
+        let mut parts = f.scheme.splitn(3, '-');
+        let first = parts.next().unwrap_or_default();
+        let second = parts.next().unwrap_or_default();
+        MarketScope::parse(&format!("{first}-{second}"))
+            .or_else(|_| MarketScope::parse(first))
+            .ok()
+    };
+    out.extend(diff_by_id(
+        old.filings.iter().map(|r| (r.id.as_str(), r)),
+        new.filings.iter().map(|r| (r.id.as_str(), r)),
+        |f: &FilingRule| wanted(scheme_market(f)),
+        |f| vec![f.scheme.clone()],
+        |f| DateRange {
+            from: f.effective_from,
+            to: f.effective_to,
+        },
+    ));
+    out
 }
 
 #[cfg(test)]
@@ -280,5 +301,21 @@ mod tests {
         assert_eq!(c.len(), 1);
         assert_eq!(c[0].fields[0].field, "amount");
         assert!(diff_thresholds(&old, &new, &[Country::US]).is_empty());
+    }
+
+    #[test]
+    fn filing_rule_changes_are_reported_under_their_scheme_market() {
+        let old = ThresholdPack::builtin().unwrap();
+        let mut new = old.clone();
+        let ioss = new
+            .filings
+            .iter_mut()
+            .find(|f| f.id == "EU-IOSS-MONTHLY")
+            .unwrap();
+        ioss.day = Some(20);
+        let fr = diff_thresholds(&old, &new, &[Country::FR]);
+        assert_eq!(fr.len(), 1);
+        assert_eq!(fr[0].fields[0].field, "day");
+        assert!(diff_thresholds(&old, &new, &[Country::JP]).is_empty());
     }
 }

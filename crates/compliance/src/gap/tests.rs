@@ -320,3 +320,45 @@ fn one_registration_does_not_stand_in_for_another_or_another_country() {
     ));
     assert_eq!(status_of(&c[1], "FR-WEEE-IDU"), &LineStatus::Missing);
 }
+
+#[test]
+fn catalogue_record_to_blocking_items_end_to_end() {
+    use tradelane_domain::{Battery, HsCode, SkuRecord};
+    let pack = pack();
+    let mut rec = SkuRecord::new(
+        SkuCode::parse("SPK-9").unwrap(),
+        "Portable Bluetooth speaker",
+    );
+    rec.hs_code = Some(HsCode::parse("851822").unwrap());
+    rec.battery = Battery::parse_label("li-ion contained 7.4Wh").unwrap();
+    let sku = GapSku::from_record(&rec, None);
+    assert!(sku.profile.has_radio && sku.profile.battery.is_some());
+    let opts = options(date(2026, 11, 26));
+    let blockers = blocking_items(&pack, &sku, Country::US, &[], BlockTarget::Listing, opts);
+    let ids: Vec<&str> = blockers
+        .iter()
+        .filter_map(|b| match b {
+            Blocker::Item(l) => Some(l.requirement.id.as_str()),
+            Blocker::NotCovered(_) => None,
+        })
+        .collect();
+    assert!(ids.contains(&"US-FCC-ID"), "{ids:?}");
+    let grant = OnFileDocument {
+        markets: vec![Country::US],
+        ..doc(
+            "FCC-1",
+            "fcc_grant",
+            DocSubject::Sku(sku.code.clone()),
+            None,
+        )
+    };
+    let after = blocking_items(
+        &pack,
+        &sku,
+        Country::US,
+        &[grant],
+        BlockTarget::Listing,
+        opts,
+    );
+    assert_eq!(after.len(), blockers.len() - 1);
+}
