@@ -362,3 +362,39 @@ fn catalogue_record_to_blocking_items_end_to_end() {
     );
     assert_eq!(after.len(), blockers.len() - 1);
 }
+
+mod properties {
+    use super::*;
+    use proptest::prelude::*;
+
+    proptest! {
+        #![proptest_config(ProptestConfig::with_cases(128))]
+
+        #[test]
+        fn an_expired_or_future_document_never_counts_as_valid(
+            issued_off in -800i32..400, expires_off in proptest::option::of(-800i32..800), window in 0i32..200,
+        ) {
+            let pack = pack();
+            let sku = lamp();
+            let today = date(2026, 6, 15);
+            let at = |off: i32| today.checked_add(jiff::Span::new().days(off)).unwrap();
+            let mut d = doc("CE", "eu_doc", DocSubject::Sku(sku.code.clone()), expires_off.map(at));
+            d.issued = at(issued_off);
+            let docs = vec![d];
+            let opts = GapOptions { today, expiring_within_days: window };
+            let cells = gap_report(&pack, std::slice::from_ref(&sku), &[Country::DE], &docs, opts);
+            let st = status_of(&cells[0], "EU-CE-DOC").clone();
+            if st.is_valid() {
+                prop_assert!(issued_off <= 0);
+                prop_assert!(expires_off.is_none_or(|e| e >= 0));
+            }
+            if let Some(e) = expires_off && e < 0 && issued_off <= 0 {
+                let is_expired = matches!(st, LineStatus::Expired { .. });
+                prop_assert!(is_expired);
+            }
+            if let LineStatus::Expiring { days_left, .. } = st {
+                prop_assert!(days_left >= 0 && days_left <= window);
+            }
+        }
+    }
+}

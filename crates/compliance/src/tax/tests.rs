@@ -500,3 +500,23 @@ proptest::proptest! {
         proptest::prop_assert_eq!(a.obligation == Obligation::RegistrationRequired, a.amount.amount() >= Decimal::from(60_000));
     }
 }
+
+proptest::proptest! {
+    #![proptest_config(proptest::prelude::ProptestConfig::with_cases(48))]
+
+    #[test]
+    fn filing_dates_fall_in_range_and_after_their_period(start_off in 0i32..1500, len in 0i32..400) {
+        let p = pack();
+        let from = date(2024, 1, 1).checked_add(jiff::Span::new().days(start_off)).unwrap();
+        let to = from.checked_add(jiff::Span::new().days(len)).unwrap();
+        let schemes = ["EU-IOSS", "EU-OSS", "GB-VAT", "AU-GST", "NZ-GST", "CA-GST", "NO-VOEC", "CH-VAT", "SG-OVR", "JP-JCT"];
+        let cal = filing_calendar(&p, &schemes, from, to);
+        for f in &cal {
+            proptest::prop_assert!(f.due >= from && f.due <= to);
+            proptest::prop_assert!(f.due > f.period_end && f.period_start <= f.period_end);
+        }
+        for w in cal.windows(2) {
+            proptest::prop_assert!(w[0].due <= w[1].due);
+        }
+    }
+}
