@@ -300,6 +300,28 @@ mod tests {
         assert_eq!(clean, t);
     }
 
+    use proptest::prelude::*;
+
+    proptest! {
+        /// Whatever the markup, the sanitised copy has no script element, no event
+        /// handler and no script URL left, and every issue span is a valid slice.
+        #[test]
+        fn sanitised_output_is_inert(parts in prop::collection::vec(prop::sample::select(&[
+            "<", ">", "/", "script", "SCRIPT", "style", "iframe", "p", "a", " ", "=", "\"", "'",
+            "onclick", "href", "javascript:", "<!--", "-->", "é", "🙂", "中", "x",
+        ][..]), 0..40)) {
+            let html = parts.concat();
+            let (issues, clean) = scan(&html, &allowed());
+            for i in &issues {
+                prop_assert!(html.get(i.start..i.end).is_some());
+            }
+            let lower = clean.to_ascii_lowercase();
+            prop_assert!(!lower.contains("<script"), "{html:?} -> {clean:?}");
+            prop_assert!(!lower.contains("href=\"javascript"), "{clean:?}");
+            prop_assert!(!lower.contains(" onclick="), "{html:?} -> {clean:?}");
+        }
+    }
+
     #[test]
     fn unterminated_script_removes_rest() {
         let (_, clean) = scan("ok<script>while(1){}", &allowed());
