@@ -25,7 +25,7 @@ fn group_thousands(plain: &str) -> String {
     let digits: Vec<char> = int_part.chars().collect();
     let mut grouped = String::with_capacity(plain.len() + digits.len() / 3);
     for (i, c) in digits.iter().enumerate() {
-        if i > 0 && (digits.len() - i) % 3 == 0 {
+        if i > 0 && (digits.len() - i).is_multiple_of(3) {
             grouped.push(',');
         }
         grouped.push(*c);

@@ -23,6 +23,7 @@ pub struct AuditLine {
     pub entity: String,
     pub entity_href: Option<String>,
     pub changes: Vec<FieldChange>,
+    pub changes_summary: String,
 }
 
 #[derive(Template, WebTemplate)]
@@ -84,14 +85,21 @@ pub async fn page(
     let entries = result
         .items
         .iter()
-        .map(|e| AuditLine {
-            at: format::timestamp(e.at, t.lang),
-            actor: e.actor_label.clone(),
-            action: e.action.clone(),
-            entity: format!("{} {}", e.entity_type, e.entity_id),
-            entity_href: (e.entity_type == "sku" && e.action != "sku.delete")
-                .then(|| format!("/catalogue/{}", url_encode(&e.entity_id))),
-            changes: changes(e.before.as_ref(), e.after.as_ref()),
+        .map(|e| {
+            let changes = changes(e.before.as_ref(), e.after.as_ref());
+            AuditLine {
+                changes_summary: t.tf(
+                    "audit.fields_changed",
+                    &[("count", &changes.len().to_string())],
+                ),
+                changes,
+                at: format::timestamp(e.at, t.lang),
+                actor: e.actor_label.clone(),
+                action: e.action.clone(),
+                entity: format!("{} {}", e.entity_type, e.entity_id),
+                entity_href: (e.entity_type == "sku" && e.action != "sku.delete")
+                    .then(|| format!("/catalogue/{}", url_encode(&e.entity_id))),
+            }
         })
         .collect();
     let pages = result.page_count();

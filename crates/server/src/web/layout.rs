@@ -80,7 +80,7 @@ impl Layout {
     pub fn error(&self, status: StatusCode, message: impl Into<String>) -> PageError {
         PageError {
             status,
-            layout: self.clone(),
+            layout: Box::new(self.clone()),
             message: message.into(),
         }
     }

@@ -3,9 +3,11 @@
 mod audit;
 mod catalogue;
 mod import;
+mod landed_cost;
 mod layout;
 mod login;
 mod modules;
+mod shipments;
 mod sku_form;
 mod users;
 mod views;
@@ -45,6 +47,11 @@ pub fn router() -> Router<AppState> {
         .route("/tokens", post(users::create_token))
         .route("/tokens/{id}/revoke", post(users::revoke_token))
         .route("/audit", get(audit::page))
+        .route("/shipments", get(shipments::list))
+        .route("/shipments/unmapped", get(shipments::unmapped))
+        .route("/shipments/{id}", get(shipments::detail))
+        .route("/landed-cost", get(landed_cost::page))
+        .route("/catalogue/{id}/landed-cost", get(landed_cost::sku_markets))
         .merge(modules::router())
 }
 
@@ -60,12 +67,13 @@ pub fn error_page_text(status: StatusCode) -> String {
 /// A failed page: rendered as the error template in the caller's language.
 pub struct PageError {
     pub status: StatusCode,
-    pub layout: Layout,
+    /// Boxed: page errors travel in `Result`s on every handler path and should stay small.
+    pub layout: Box<Layout>,
     pub message: String,
 }
 
 impl IntoResponse for PageError {
     fn into_response(self) -> Response {
-        layout::render_error(self.status, self.layout, self.message)
+        layout::render_error(self.status, *self.layout, self.message)
     }
 }
