@@ -613,7 +613,11 @@ impl QaEngine {
         let mut paired = vec![false; ms.len()];
         for i in 0..ms.len().saturating_sub(1) {
             let (a, b) = (&ms[i], &ms[i + 1]);
-            if !units::is_connector(&field.text[a.end..b.start]) {
+            if !field
+                .text
+                .get(a.end..b.start)
+                .is_some_and(units::is_connector)
+            {
                 continue;
             }
             let Some(verdict) = units::check_pair(&self.units, a, b, uk) else {
@@ -789,7 +793,7 @@ fn merge_ranges(
     let mut out: Vec<crate::numbers::Measurement> = Vec::new();
     for m in ms {
         if let Some(prev) = out.last_mut() {
-            let gap = text[prev.end..m.start].trim();
+            let gap = text.get(prev.end..m.start).unwrap_or("?").trim();
             let range = matches!(
                 gap,
                 "-" | "–" | "~" | "～" | "to" | "bis" | "à" | "a" | "al" | "〜"
