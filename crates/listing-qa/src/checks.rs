@@ -126,7 +126,7 @@ pub fn glossary(
                             "'{term}' (do not translate) is in the source {} but not in the target; it was translated or dropped.",
                             kind.as_str()
                         ),
-                        zh: format!("不翻译词“{term}”在原文 {} 中，译文中却没有：被翻译或遗漏。", kind.as_str()),
+                        zh: format!("不翻译词“{term}”在原文{}中，译文中却没有：被翻译或遗漏。", kind.as_zh()),
                         fix: None,
                         source: None,
                     },
@@ -166,8 +166,8 @@ pub fn glossary(
                         listing.locale
                     ),
                     zh: format!(
-                        "术语表：原文 {} 中的“{}”在 {} 应译为“{want}”。",
-                        kind.as_str(),
+                        "术语表：原文{}中的“{}”在 {} 应译为“{want}”。",
+                        kind.as_zh(),
                         gt.source,
                         listing.locale
                     ),
@@ -270,7 +270,7 @@ pub fn preservation(
                         kind.as_str(),
                         kind.as_str()
                     ),
-                    zh: format!("原文 {} 中的数字 {shown} 在译文 {} 中找不到（已允许小数逗号和千位分隔符）。", kind.as_str(), kind.as_str()),
+                    zh: format!("原文{}中的数字 {shown} 在译文{}中找不到（已允许小数逗号和千位分隔符）。", kind.as_zh(), kind.as_zh()),
                     fix: None,
                     source: None,
                 },
@@ -331,7 +331,7 @@ pub fn preservation(
                         "Model number '{token}' from the source {} is missing in the target.",
                         kind.as_str()
                     ),
-                    zh: format!("原文 {} 中的型号“{token}”在译文中缺失。", kind.as_str()),
+                    zh: format!("原文{}中的型号“{token}”在译文中缺失。", kind.as_zh()),
                     fix: None,
                     source: None,
                 },

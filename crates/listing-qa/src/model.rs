@@ -66,6 +66,14 @@ impl FieldRef {
         }
     }
 
+    /// 标题, 要点[3] (1-based for readers), 描述, 搜索词.
+    pub fn label_zh(self) -> String {
+        match self {
+            FieldRef::Bullet(i) => format!("要点[{}]", i + 1),
+            other => other.kind().as_zh().to_string(),
+        }
+    }
+
     /// `title`, `bullet[2]`, `description`, `search_terms`.
     pub fn label(self) -> String {
         match self {
@@ -98,6 +106,15 @@ impl FieldKind {
             FieldKind::Bullet => "bullet",
             FieldKind::Description => "description",
             FieldKind::SearchTerms => "search_terms",
+        }
+    }
+
+    pub fn as_zh(self) -> &'static str {
+        match self {
+            FieldKind::Title => "标题",
+            FieldKind::Bullet => "要点",
+            FieldKind::Description => "描述",
+            FieldKind::SearchTerms => "搜索词",
         }
     }
 

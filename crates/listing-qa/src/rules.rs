@@ -45,8 +45,8 @@ pub fn check(rule: &MarketRule, field: Field<'_>, ctx: &RuleContext<'_>, out: &m
                             field.field.label()
                         ),
                         format!(
-                            "{} 共 {count} 个字符，上限 {limit}；标记部分超出。",
-                            field.field.label()
+                            "{}共 {count} 个字符，上限 {limit}；标记部分超出。",
+                            field.field.label_zh()
                         ),
                         Some(String::new()),
                     ),
@@ -65,8 +65,8 @@ pub fn check(rule: &MarketRule, field: Field<'_>, ctx: &RuleContext<'_>, out: &m
                             field.field.label()
                         ),
                         format!(
-                            "{} 按 UTF-8 计 {bytes} 字节，上限 {limit} 字节（重音字母计 2，中日文字符计 3）；标记部分会被丢弃。",
-                            field.field.label()
+                            "{}按 UTF-8 计 {bytes} 字节，上限 {limit} 字节（重音字母计 2，中日文字符计 3）；标记部分会被丢弃。",
+                            field.field.label_zh()
                         ),
                         Some(String::new()),
                     ),
@@ -85,7 +85,7 @@ pub fn check(rule: &MarketRule, field: Field<'_>, ctx: &RuleContext<'_>, out: &m
                                 "Character '{c}' is not allowed in the {}.",
                                 field.field.label()
                             ),
-                            format!("{} 中不允许使用字符“{c}”。", field.field.label()),
+                            format!("{}中不允许使用字符“{c}”。", field.field.label_zh()),
                             Some(replacement.to_string()),
                         ),
                     ));
@@ -117,9 +117,9 @@ pub fn check(rule: &MarketRule, field: Field<'_>, ctx: &RuleContext<'_>, out: &m
                                 field.field.label()
                             ),
                             format!(
-                                "“{}”在 {} 中出现超过 {limit} 次。",
+                                "“{}”在{}中出现超过 {limit} 次。",
                                 w.text,
-                                field.field.label()
+                                field.field.label_zh()
                             ),
                             Some(String::new()),
                         ),
