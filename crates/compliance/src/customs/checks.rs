@@ -370,13 +370,17 @@ pub fn check_declaration<'c>(
             && let Some(cat) = convert(cat_value, d.currency)
             && cat.amount() > Decimal::ZERO
         {
-            let floor = cat.amount()
-                * (Decimal::ONE_HUNDRED - options.undervaluation_threshold_percent)
-                / Decimal::ONE_HUNDRED;
-            if l.unit_value.amount() < floor {
-                let below = ((cat.amount() - l.unit_value.amount()) / cat.amount()
-                    * Decimal::ONE_HUNDRED)
-                    .round_dp(1);
+            // Compare as a ratio so absurd figures cannot overflow the decimal range.
+            let ratio_percent = l
+                .unit_value
+                .amount()
+                .checked_div(cat.amount())
+                .and_then(|r| r.checked_mul(Decimal::ONE_HUNDRED));
+            let limit = Decimal::ONE_HUNDRED - options.undervaluation_threshold_percent;
+            if let Some(ratio) = ratio_percent
+                && ratio < limit
+            {
+                let below = (Decimal::ONE_HUNDRED - ratio).round_dp(1);
                 out.push(finding(
                     Severity::Warning,
                     FindingCode::Undervalued,
@@ -406,12 +410,16 @@ pub fn check_declaration<'c>(
         }
     }
     for (p, pkg) in d.packages.iter().enumerate() {
-        let net: Decimal = pkg
-            .contents
-            .iter()
-            .filter_map(|(li, q)| d.lines.get(*li).map(|l| l.unit_net_kg * Decimal::from(*q)))
-            .sum();
-        if pkg.gross_kg < net {
+        let net = pkg.contents.iter().try_fold(Decimal::ZERO, |acc, (li, q)| {
+            let line_net = d.lines.get(*li).map_or(Some(Decimal::ZERO), |l| {
+                l.unit_net_kg.checked_mul(Decimal::from(*q))
+            })?;
+            acc.checked_add(line_net)
+        });
+        // An overflowing package is reported by the totals check below.
+        if let Some(net) = net
+            && pkg.gross_kg < net
+        {
             out.push(finding(
                 Severity::Error,
                 FindingCode::GrossBelowNet,
@@ -592,6 +600,28 @@ mod tests {
             .find(|x| x.code == FindingCode::LithiumBattery)
             .unwrap();
         assert!(bat.message.contains("UN3481") && bat.message.contains("PI 967"));
+    }
+
+    #[test]
+    fn absurd_figures_are_reported_not_panicked_on() {
+        let mut huge = line(
+            "cotton t-shirt",
+            "610910",
+            u32::MAX,
+            Decimal::MAX,
+            Currency::EUR,
+        );
+        huge.unit_net_kg = Decimal::MAX;
+        huge.unit_gross_kg = Decimal::MAX;
+        let mut d = declaration(vec![huge], Currency::EUR);
+        d.packages.push(crate::customs::Package {
+            mark: "1".into(),
+            contents: vec![(0, u32::MAX), (7, 1)],
+            gross_kg: dec!(1),
+            dimensions_cm: None,
+        });
+        let f = run(&d, &[]);
+        assert!(f.iter().any(|x| x.code == FindingCode::Totals), "{f:?}");
     }
 
     #[test]

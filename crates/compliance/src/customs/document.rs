@@ -235,8 +235,12 @@ impl Declaration {
                 .unit_gross_kg
                 .checked_mul(q)
                 .ok_or_else(|| overflow(format!("lines[{i}].unit_gross_kg")))?);
-            net += n;
-            gross += g;
+            net = net
+                .checked_add(n)
+                .ok_or_else(|| overflow("net weight total".into()))?;
+            gross = gross
+                .checked_add(g)
+                .ok_or_else(|| overflow("gross weight total".into()))?;
             line_net_kg.push(n);
             line_gross_kg.push(g);
         }
@@ -244,7 +248,9 @@ impl Declaration {
         for (field, m) in [("freight", &self.freight), ("insurance", &self.insurance)] {
             if let Some(m) = m {
                 same(field.to_string(), m)?;
-                charges += m.round(RoundingMode::HalfUp).amount();
+                charges = charges
+                    .checked_add(m.round(RoundingMode::HalfUp).amount())
+                    .ok_or_else(|| overflow(field.to_string()))?;
             }
         }
         let mut packages_gross = Decimal::ZERO;
@@ -258,13 +264,20 @@ impl Declaration {
                     });
                 }
             }
-            packages_gross += kg(pkg.gross_kg);
+            packages_gross = packages_gross
+                .checked_add(kg(pkg.gross_kg))
+                .ok_or_else(|| overflow(format!("packages[{p}].gross_kg")))?;
         }
         Ok(Totals {
             line_totals,
             goods: Money::new(goods, cur),
             charges: Money::new(charges, cur),
-            invoice_total: Money::new(goods + charges, cur),
+            invoice_total: Money::new(
+                goods
+                    .checked_add(charges)
+                    .ok_or_else(|| overflow("invoice total".into()))?,
+                cur,
+            ),
             quantity,
             line_net_kg,
             line_gross_kg,

@@ -159,7 +159,9 @@ fn pct(have: Decimal, threshold: Decimal) -> Decimal {
         return Decimal::ZERO;
     }
     // Unrounded: decisions compare the exact ratio (74,999.99 of 75,000 is not reached); display rounds.
-    have / threshold * Decimal::ONE_HUNDRED
+    have.checked_div(threshold)
+        .and_then(|r| r.checked_mul(Decimal::ONE_HUNDRED))
+        .unwrap_or(Decimal::MAX)
 }
 
 struct Counted {
@@ -250,10 +252,10 @@ fn evaluate_rule<'p>(
                 continue;
             };
             if o.marketplace_collected && rule.marketplace_sales == MarketplaceSales::Excluded {
-                c.excluded += value;
+                c.excluded = c.excluded.saturating_add(value);
                 continue;
             }
-            c.amount += value;
+            c.amount = c.amount.saturating_add(value);
             c.transactions += 1;
         }
         c
@@ -418,7 +420,10 @@ fn project(
             )
         }
         Period::Rolling12Months | Period::Rolling4Quarters => {
-            let w = windows(Period::Rolling12Months, as_of)[0];
+            let w = windows(Period::Rolling12Months, as_of)
+                .first()
+                .copied()
+                .unwrap_or((as_of, as_of));
             let from = as_of.checked_sub(89.days()).unwrap_or(as_of);
             (
                 count(w.0, w.1, &mut scratch),
@@ -435,11 +440,11 @@ fn project(
         if have >= need {
             return Some(as_of);
         }
-        let rate = rate_total / days;
+        let rate = rate_total.checked_div(days)?;
         if rate <= Decimal::ZERO {
             return None;
         }
-        let needed_days = ((need - have) / rate).ceil();
+        let needed_days = need.checked_sub(have)?.checked_div(rate)?.ceil();
         let n: i32 = needed_days.try_into().ok()?;
         let date = as_of.checked_add(n.days()).ok()?;
         (date <= horizon).then_some(date)

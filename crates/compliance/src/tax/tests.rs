@@ -520,3 +520,33 @@ proptest::proptest! {
         }
     }
 }
+
+#[test]
+fn absurd_amounts_do_not_panic() {
+    let p = pack();
+    let orders = vec![
+        order(
+            "a",
+            date(2026, 3, 1),
+            Country::AU,
+            None,
+            Decimal::MAX,
+            Currency::AUD,
+            false,
+        ),
+        order(
+            "b",
+            date(2026, 3, 2),
+            Country::AU,
+            None,
+            Decimal::MAX,
+            Currency::AUD,
+            false,
+        ),
+    ];
+    let r = evaluate_thresholds(&p, &orders, &china(), date(2026, 3, 31), no_fx);
+    assert_eq!(
+        status(&r, "AU-GST").obligation,
+        Obligation::RegistrationRequired
+    );
+}
