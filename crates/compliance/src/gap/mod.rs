@@ -462,6 +462,73 @@ fn cell_for<'p>(
     }
 }
 
+/// One flat row of the gap report, ready for a CSV/XLSX export or an API response.
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize)]
+pub struct GapRow {
+    /// SKU code.
+    pub sku: String,
+    /// Market (ISO alpha-2).
+    pub market: String,
+    /// Requirement id ("" for a cell without lines).
+    pub requirement: String,
+    /// Requirement title (English).
+    pub title: String,
+    /// met | expiring | expired | missing | instruction | not_applicable | not_covered.
+    pub status: String,
+    /// Why, naming the document and dates.
+    pub reason: String,
+    /// Legal source of the rule.
+    pub source: String,
+    /// The rule is marked uncertain.
+    pub uncertain: bool,
+    /// The seller must judge whether it applies.
+    pub conditional: bool,
+}
+
+/// Flattens cells into rows: one per requirement line, one per cell without lines (not covered / not applicable).
+pub fn gap_rows(cells: &[GapCell<'_>], skus: &[GapSku], docs: &[OnFileDocument]) -> Vec<GapRow> {
+    let mut rows = Vec::new();
+    for cell in cells {
+        let sku = skus
+            .get(cell.sku)
+            .map(|s| s.code.to_string())
+            .unwrap_or_default();
+        if cell.lines.is_empty() {
+            let status = match cell.status {
+                CellStatus::NotCovered(_) => "not_covered",
+                _ => "not_applicable",
+            };
+            rows.push(GapRow {
+                sku,
+                market: cell.market.code().to_string(),
+                requirement: String::new(),
+                title: String::new(),
+                status: status.to_string(),
+                reason: cell.summary(),
+                source: String::new(),
+                uncertain: false,
+                conditional: false,
+            });
+            continue;
+        }
+        for line in &cell.lines {
+            let r = line.requirement;
+            rows.push(GapRow {
+                sku: sku.clone(),
+                market: cell.market.code().to_string(),
+                requirement: r.id.clone(),
+                title: r.title_en.clone(),
+                status: line.status.name().to_string(),
+                reason: line.reason(docs),
+                source: r.source.clone(),
+                uncertain: r.uncertain,
+                conditional: r.conditional.is_some(),
+            });
+        }
+    }
+    rows
+}
+
 /// Why a listing export or shipment is blocked.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum Blocker<'p> {
