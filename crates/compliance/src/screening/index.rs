@@ -5,6 +5,7 @@ use super::{Field, Finding, Listing, Mark, MatchKind};
 use aho_corasick::{AhoCorasick, AhoCorasickBuilder, MatchKind as AcMatchKind};
 use std::collections::{HashMap, HashSet};
 use std::hash::{BuildHasherDefault, Hasher};
+use std::sync::Arc;
 
 /// Keys of the deletion table are already 64-bit hashes: hashing them again would only cost time.
 #[derive(Default)]
@@ -71,6 +72,9 @@ fn max_distance(len: usize) -> usize {
 
 struct Prepared {
     mark: Mark,
+    id: Arc<str>,
+    text: Arc<str>,
+    owner: Arc<str>,
     basic_words: String,
     compact_len: usize,
 }
@@ -209,6 +213,9 @@ impl ScreeningIndex {
                 del_pairs.extend(scratch.iter().map(|h| (*h, id)));
             }
             idx.marks.push(Prepared {
+                id: Arc::from(mark.id.as_str()),
+                text: Arc::from(mark.text.as_str()),
+                owner: Arc::from(mark.owner.as_str()),
                 basic_words: folded
                     .tokens
                     .iter()
@@ -296,50 +303,19 @@ impl ScreeningIndex {
                     .collect::<Vec<_>>()
             })
             .collect();
-        // Best finding per mark in this field.
-        let mut best: FnvMap<u32, Finding> = FnvMap::default();
+        // Best match per mark in this field: (kind, start, end, distance); findings are built once at the end.
+        let mut best: FnvMap<u32, (MatchKind, usize, usize, usize)> = FnvMap::default();
         let mut offer = |id: u32, kind: MatchKind, start: usize, end: usize, distance: usize| {
-            if !self.class_ok(id, classes) {
+            if best.get(&id).is_some_and(|b| b.0 <= kind) || !self.class_ok(id, classes) {
                 return;
             }
-            if best.get(&id).is_some_and(|b: &Finding| b.kind <= kind) {
-                return;
-            }
-            let evidence = &text[start..end];
             if !self.allow.is_empty()
-                && (self.allow.contains(&compact(evidence))
+                && (self.allow.contains(&compact(&text[start..end]))
                     || own_spans.iter().any(|&(a, b)| a <= start && end <= b))
             {
                 return;
             }
-            let p = &self.marks[id as usize];
-            let base = match kind {
-                MatchKind::Exact => 1.0,
-                MatchKind::Folded => 0.95,
-                MatchKind::LookAlike => 0.9,
-                MatchKind::Spacing => 0.85,
-                MatchKind::Contained => 0.6 + 0.2 * (p.compact_len.min(12) as f32 / 12.0),
-                MatchKind::Fuzzy => 0.8 * (1.0 - distance as f32 / p.compact_len.max(1) as f32),
-            };
-            let bonus = if field == Field::Brand { 0.05 } else { 0.0 };
-            let score = (base + bonus).min(1.0);
-            let finding = Finding {
-                mark_id: p.mark.id.clone(),
-                mark_text: p.mark.text.clone(),
-                owner: p.mark.owner.clone(),
-                field,
-                kind,
-                score,
-                span: (start, end),
-                evidence: evidence.to_string(),
-                distance: distance as u8,
-            };
-            match best.get(&id) {
-                Some(b) if b.kind <= kind => {}
-                _ => {
-                    best.insert(id, finding);
-                }
-            }
+            best.insert(id, (kind, start, end, distance));
         };
         let tokens = &folded.tokens;
         // 1. Whole-word sequences.
@@ -438,7 +414,29 @@ impl ScreeningIndex {
                 }
             }
         }
-        out.extend(best.into_values());
+        out.extend(best.into_iter().map(|(id, (kind, start, end, distance))| {
+            let p = &self.marks[id as usize];
+            let base = match kind {
+                MatchKind::Exact => 1.0,
+                MatchKind::Folded => 0.95,
+                MatchKind::LookAlike => 0.9,
+                MatchKind::Spacing => 0.85,
+                MatchKind::Contained => 0.6 + 0.2 * (p.compact_len.min(12) as f32 / 12.0),
+                MatchKind::Fuzzy => 0.8 * (1.0 - distance as f32 / p.compact_len.max(1) as f32),
+            };
+            let bonus = if field == Field::Brand { 0.05 } else { 0.0 };
+            Finding {
+                mark_id: Arc::clone(&p.id),
+                mark_text: Arc::clone(&p.text),
+                owner: Arc::clone(&p.owner),
+                field,
+                kind,
+                score: (base + bonus).min(1.0),
+                span: (start, end),
+                evidence: text[start..end].to_string(),
+                distance: distance as u8,
+            }
+        }));
     }
 }
 

@@ -24,6 +24,7 @@ pub use fold::{Folded, Token, compact, fold_basic, skeleton};
 pub use index::{ScreeningIndex, naive_screen};
 
 use serde::{Deserialize, Serialize};
+use std::sync::Arc;
 
 /// One mark on the watchlist.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
@@ -75,12 +76,12 @@ pub enum MatchKind {
 /// One finding: which mark, where, how, and how strong.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct Finding {
-    /// Id of the mark.
-    pub mark_id: String,
+    /// Id of the mark (shared with the index, so a finding costs no copy of the mark).
+    pub mark_id: Arc<str>,
     /// The mark's text.
-    pub mark_text: String,
+    pub mark_text: Arc<str>,
     /// Owner of the mark.
-    pub owner: String,
+    pub owner: Arc<str>,
     /// Field of the listing.
     pub field: Field,
     /// Kind of match.

@@ -23,7 +23,10 @@ fn watchlist() -> Vec<Mark> {
 }
 
 fn kind_for(findings: &[Finding], id: &str) -> Option<MatchKind> {
-    findings.iter().find(|f| f.mark_id == id).map(|f| f.kind)
+    findings
+        .iter()
+        .find(|f| f.mark_id.as_ref() == id)
+        .map(|f| f.kind)
 }
 
 fn title(text: &str) -> Vec<Finding> {
@@ -85,7 +88,7 @@ fn spacing_contained_and_fuzzy() {
         Some(MatchKind::Fuzzy)
     );
     let f = title("Play Staton controller");
-    let hit = f.iter().find(|f| f.mark_id == "M6").unwrap();
+    let hit = f.iter().find(|f| f.mark_id.as_ref() == "M6").unwrap();
     assert_eq!(hit.kind, MatchKind::Fuzzy);
     assert_eq!(hit.evidence, "Play Staton");
     assert_eq!(hit.distance, 1);
@@ -106,7 +109,7 @@ fn negatives_do_not_match() {
 fn evidence_span_points_into_original_text() {
     let text = "Premium ＡｉｒＰｏｄｓ case";
     let f = title(text);
-    let hit = f.iter().find(|f| f.mark_id == "M1").unwrap();
+    let hit = f.iter().find(|f| f.mark_id.as_ref() == "M1").unwrap();
     assert_eq!(&text[hit.span.0..hit.span.1], "ＡｉｒＰｏｄｓ");
     assert_eq!(hit.evidence, "ＡｉｒＰｏｄｓ");
 }
@@ -123,14 +126,14 @@ fn fields_brand_bullets_and_image_names() {
     });
     assert!(
         f.iter()
-            .any(|x| x.mark_id == "M2" && x.field == Field::Bullet(1))
+            .any(|x| x.mark_id.as_ref() == "M2" && x.field == Field::Bullet(1))
     );
-    let brand = f.iter().find(|x| x.mark_id == "M4").unwrap();
+    let brand = f.iter().find(|x| x.mark_id.as_ref() == "M4").unwrap();
     assert_eq!(brand.field, Field::Brand);
     assert!(brand.score > 0.95);
     assert!(
         f.iter()
-            .any(|x| x.mark_id == "M1" && x.field == Field::ImageFileName(0))
+            .any(|x| x.mark_id.as_ref() == "M1" && x.field == Field::ImageFileName(0))
     );
 }
 
@@ -153,7 +156,7 @@ fn allowlisted_brand_is_not_reported() {
         brand: Some("Anker".into()),
         ..Listing::default()
     });
-    assert!(f.iter().all(|x| x.mark_id != "M7"), "{f:?}");
+    assert!(f.iter().all(|x| x.mark_id.as_ref() != "M7"), "{f:?}");
 }
 
 #[test]
@@ -193,7 +196,7 @@ proptest! {
         let index = ScreeningIndex::new(&marks, &[]);
         let listing = Listing { title: format!("{prefix} {mark_text} case"), ..Listing::default() };
         let f = index.screen(&listing);
-        prop_assert!(f.iter().any(|x| x.mark_id == "X" && x.kind <= MatchKind::Folded));
+        prop_assert!(f.iter().any(|x| x.mark_id.as_ref() == "X" && x.kind <= MatchKind::Folded));
     }
 
     #[test]
@@ -202,7 +205,7 @@ proptest! {
         let chosen = &words[pick % words.len()];
         let listing = Listing { title: format!("new {chosen} item"), ..Listing::default() };
         let index = ScreeningIndex::new(&marks, &[]);
-        let fast: std::collections::HashSet<String> = index.screen(&listing).into_iter().map(|f| f.mark_id).collect();
+        let fast: std::collections::HashSet<String> = index.screen(&listing).into_iter().map(|f| f.mark_id.to_string()).collect();
         for (id, _) in naive_screen(&marks, &listing) {
             prop_assert!(fast.contains(&id), "naive found {id}, index did not");
         }
