@@ -90,6 +90,10 @@ pub struct ScreeningIndex {
     pattern_marks: Vec<Vec<u32>>,
     /// Deletion-variant hash -> range in `deletion_marks`.
     deletions: IdMap<(u32, u32)>,
+    /// One bit per deletion hash (bit-sliced, ~8 bits per entry): most query variants are not in the table, and
+    /// this small bitmap answers "no" without a cache miss in the large map.
+    deletion_filter: Vec<u64>,
+    filter_mask: u64,
     deletion_marks: Vec<u32>,
     chars_of: Vec<Vec<char>>,
     allow: HashSet<String>,
@@ -160,7 +164,19 @@ fn bounded_levenshtein(a: &[char], b: &[char], limit: usize) -> Option<usize> {
     (d <= limit).then_some(d)
 }
 
+/// Bit of the deletion filter for hash `h` (high bits: the map's bucket choice uses the low ones).
+fn filter_bit(h: u64, mask: u64) -> u64 {
+    (h >> 29 ^ h) & mask
+}
+
 impl ScreeningIndex {
+    fn may_have_deletion(&self, h: u64) -> bool {
+        let bit = filter_bit(h, self.filter_mask);
+        self.deletion_filter
+            .get((bit / 64) as usize)
+            .is_some_and(|w| w & (1 << (bit % 64)) != 0)
+    }
+
     /// Builds the index; marks whose compact skeleton equals an allowlisted brand's are left out.
     pub fn new(watchlist: &[Mark], allowlist: &[String]) -> ScreeningIndex {
         let allow: HashSet<String> = allowlist
@@ -175,6 +191,8 @@ impl ScreeningIndex {
             automaton: None,
             pattern_marks: Vec::new(),
             deletions: IdMap::default(),
+            deletion_filter: Vec::new(),
+            filter_mask: 0,
             deletion_marks: Vec::new(),
             chars_of: Vec::new(),
             allow,
@@ -244,6 +262,15 @@ impl ScreeningIndex {
             }
             idx.deletions
                 .insert(h, (start, idx.deletion_marks.len() as u32 - start));
+        }
+        let bits = (idx.deletions.len() * 8)
+            .next_power_of_two()
+            .clamp(64, 1 << 27);
+        idx.filter_mask = bits as u64 - 1;
+        idx.deletion_filter = vec![0; bits / 64];
+        for h in idx.deletions.keys() {
+            let bit = filter_bit(*h, idx.filter_mask);
+            idx.deletion_filter[(bit / 64) as usize] |= 1 << (bit % 64);
         }
         idx
     }
@@ -395,6 +422,9 @@ impl ScreeningIndex {
                     deletion_hashes(&chars, k, &mut hashes);
                     seen.clear();
                     for h in &hashes {
+                        if !self.may_have_deletion(*h) {
+                            continue;
+                        }
                         let Some(&(s, len)) = self.deletions.get(h) else {
                             continue;
                         };
