@@ -12,6 +12,8 @@
 //!    (kids, children, toy, 儿童, 玩具) make it a children's product aged up to 12, baby words (baby, infant, 0-3,
 //!    婴儿) up to 2; food-contact, cosmetic and textile words set those flags. A title mentioning bluetooth/wifi/
 //!    wireless also sets `has_radio`.
+//!    Radio is also assumed for HS 8517.13/8517.14 (mobile phones), 8517.62 (wireless network apparatus), 85.25
+//!    (transmitters), 85.26 (radio navigation and remote control) and 85.27 (radio receivers).
 //! 3. The battery comes from the SKU's battery field; a lithium battery makes the product electrical.
 //! 4. Mains power is assumed for HS 85.16 (electric heating appliances), 85.09 (domestic appliances), 85.04.40
 //!    (static converters, also `ac_adapter`) and 94.05 (lamps); other electrical goods are not assumed mains
@@ -249,7 +251,15 @@ pub fn derive_profile(sku: &SkuRecord) -> DerivedProfile {
         }
     }
     let mut p = ProductProfile::new(category);
-    if let Some(tag) = tag_has(tags, &RADIO_WORDS) {
+    let radio_hs = digits.as_deref().and_then(|d| {
+        ["851713", "851714", "851762", "8525", "8526", "8527"]
+            .into_iter()
+            .find(|p| d.starts_with(p))
+    });
+    if let Some(prefix) = radio_hs {
+        p.has_radio = true;
+        reasons.push(format!("HS {prefix} (radio apparatus) -> has_radio"));
+    } else if let Some(tag) = tag_has(tags, &RADIO_WORDS) {
         p.has_radio = true;
         reasons.push(format!("tag '{tag}' -> has_radio"));
     } else {
@@ -413,6 +423,25 @@ mod tests {
         let tagged = derive_profile(&sku(None, &["电子", "充电器"], "65W 充电器"));
         assert_eq!(tagged.profile.category, Category::Electrical);
         assert!(tagged.profile.ac_adapter);
+    }
+
+    #[test]
+    fn phones_and_routers_are_radio_equipment_by_hs() {
+        assert!(
+            derive_profile(&sku(Some("851713"), &[], "Smartphone 128GB"))
+                .profile
+                .has_radio
+        );
+        assert!(
+            derive_profile(&sku(Some("8517620000"), &[], "Router"))
+                .profile
+                .has_radio
+        );
+        assert!(
+            !derive_profile(&sku(Some("851830"), &[], "Wired headphones"))
+                .profile
+                .has_radio
+        );
     }
 
     #[test]
