@@ -175,6 +175,12 @@ fn marks_inside_an_own_brand_are_not_reported_but_elsewhere_they_are() {
     assert_eq!(kind_for(&other, "A"), Some(MatchKind::Exact));
 }
 
+#[test]
+fn index_can_be_shared_across_threads() {
+    fn shareable<T: Send + Sync>() {}
+    shareable::<ScreeningIndex>();
+}
+
 fn word() -> impl Strategy<Value = String> {
     "[A-Za-z]{3,12}"
 }
