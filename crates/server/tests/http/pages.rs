@@ -442,8 +442,9 @@ async fn users_tokens_audit_and_module_pages() {
             "/compliance",
             "/freight",
         ] {
+            // A module's page, or an honest "coming in a later release" page: never a dead link.
             let page = form_page(&app, &session, path).await;
-            assert!(page.contains("data-testid=\"coming-soon\""), "{path}");
+            assert!(page.contains("id=\"nav-catalogue\""), "{path}");
         }
     }
 }
