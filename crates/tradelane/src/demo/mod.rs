@@ -75,7 +75,7 @@ pub async fn run(global: &GlobalOpts, args: &DemoArgs) -> Result<()> {
     crate::commands::user::check_password(&password)?;
     let store = open_store(global).await?;
     let org = demo_org(&store).await?;
-    let owner = ensure_users(&store, &org, &password).await?;
+    let (owner, created_users) = ensure_users(&store, &org, &password).await?;
 
     let prepared = prepare_import(
         ImportSource::Bytes {
@@ -144,18 +144,21 @@ async fn demo_org(store: &Store) -> Result<Org> {
     }
 }
 
-/// Creates the demo users that are missing and returns the owner. Existing users keep their
-/// passwords: a second `demo` run must not undo a password someone changed.
-async fn ensure_users(store: &Store, org: &Org, password: &str) -> Result<User> {
+/// Creates the demo users that are missing; returns the owner and how many were created.
+/// Existing users keep their passwords: a second `demo` run must not undo a password someone
+/// changed.
+async fn ensure_users(store: &Store, org: &Org, password: &str) -> Result<(User, usize)> {
     let existing = store
         .list_users(org.id)
         .await
         .context("listing demo users")?;
     let mut owner = None;
+    let mut created = 0;
     for demo in &DEMO_USERS {
         let user = match existing.iter().find(|u| u.email == demo.email) {
             Some(user) => user.clone(),
             None => {
+                created += 1;
                 let password_hash = tradelane_server::auth::hash_password(password)
                     .context("hashing the demo password")?;
                 store
@@ -178,7 +181,7 @@ async fn ensure_users(store: &Store, org: &Org, password: &str) -> Result<User> 
             owner = Some(user);
         }
     }
-    owner.context("the demo has no owner")
+    Ok((owner.context("the demo has no owner")?, created))
 }
 
 #[cfg(test)]
