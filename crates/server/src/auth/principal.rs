@@ -214,6 +214,10 @@ async fn check_csrf(request: Request, expected: &str) -> Result<Request, ApiErro
 /// Middleware: resolves the caller and enforces CSRF for cookie sessions.
 pub async fn authenticate(State(state): State<AppState>, request: Request, next: Next) -> Response {
     let path = request.uri().path().to_string();
+    // Static files are public and cached: no session lookup for them.
+    if path.starts_with("/assets/") {
+        return next.run(request).await;
+    }
     let principal = if let Some(token) = bearer(request.headers()) {
         match from_token(&state, token).await {
             Ok(Some(p)) => Some(p),
