@@ -81,6 +81,7 @@ pub async fn run(global: &GlobalOpts, args: &BenchImportArgs) -> Result<()> {
     })
     .await??;
     let parse_time = start.elapsed();
+    let peak_after_parse = peak_rss_kib();
     if !prepared.errors.is_empty() {
         bail!(
             "the synthetic catalogue has errors, first: {}",
@@ -164,10 +165,11 @@ pub async fn run(global: &GlobalOpts, args: &BenchImportArgs) -> Result<()> {
         outcome.unchanged,
         batch_rate / naive_rate.max(1e-9)
     );
-    match (rss_before, peak) {
-        (Some(before), Some(peak)) => println!(
-            "peak RSS (VmHWM) {:.1} MB (before the import: {:.1} MB)",
+    match (rss_before, peak_after_parse, peak) {
+        (Some(before), Some(parsed), Some(peak)) => println!(
+            "peak RSS (VmHWM) {:.1} MB; {:.1} MB after validation, before storing; {:.1} MB before the import",
             peak as f64 / 1024.0,
+            parsed as f64 / 1024.0,
             before as f64 / 1024.0
         ),
         _ => println!("peak RSS: not available on this platform"),

@@ -91,7 +91,8 @@ pub fn prepare_import_with_progress(
     if let Some(json) = mapping_json {
         apply_mapping_overrides(&mut mapping, json)?;
     }
-    progress.set_length(sheet.rows.len() as u64);
+    let row_count = sheet.rows.len();
+    progress.set_length(row_count as u64);
     let mut validator = RowValidator::new(
         &sheet.headers,
         sheet.header_line,
@@ -99,11 +100,14 @@ pub fn prepare_import_with_progress(
         &mapping,
         ImportOptions::default(),
     );
+    // Rows are consumed as they are validated, so the text cells and the records built from
+    // them are not both held in full: peak memory is about the larger of the two, not the sum.
+    let rows = sheet.rows;
     let mut records = Vec::new();
     if validator.can_read_rows() {
-        records.reserve(sheet.rows.len());
-        for (i, row) in sheet.rows.iter().enumerate() {
-            if let Some(record) = validator.validate(row) {
+        records.reserve(row_count);
+        for (i, row) in rows.into_iter().enumerate() {
+            if let Some(record) = validator.validate(&row) {
                 records.push(record);
             }
             if i % 1024 == 0 {
@@ -111,7 +115,7 @@ pub fn prepare_import_with_progress(
             }
         }
     }
-    progress.set_position(sheet.rows.len() as u64);
+    progress.set_position(row_count as u64);
     let report = validator.finish();
     if !report.errors.is_empty() || report.errors_not_listed > 0 {
         // Nothing of a file with errors may be committed; do not keep half of it around.
@@ -119,7 +123,7 @@ pub fn prepare_import_with_progress(
     }
     Ok(Prepared {
         source: name,
-        rows: sheet.rows.len(),
+        rows: row_count,
         mapping,
         records,
         errors: report.errors,
