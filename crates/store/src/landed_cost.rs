@@ -325,6 +325,17 @@ impl Store {
         .transpose()
     }
 
+    /// Identity of the organisation's most recent rule pack, without its text (for cache keys).
+    pub async fn latest_rule_pack_info(&self, org: OrgId) -> Result<Option<RulePackInfo>> {
+        let row = sqlx::query(AssertSqlSafe(format!(
+            "SELECT {PACK_COLUMNS} FROM rule_packs WHERE org_id = $1 ORDER BY id DESC LIMIT 1"
+        )))
+        .bind(org.0)
+        .fetch_optional(&self.pool)
+        .await?;
+        row.as_ref().map(pack_info_from_row).transpose()
+    }
+
     /// Every rule pack version the organisation loaded, newest first (without the texts).
     pub async fn list_rule_packs(&self, org: OrgId) -> Result<Vec<RulePackInfo>> {
         let rows = sqlx::query(AssertSqlSafe(format!(
@@ -744,6 +755,8 @@ uncertain = true
             assert!(second.created);
             let latest = s.latest_rule_pack(org.id).await.unwrap().unwrap();
             assert_eq!(latest.info.pack_version, "2");
+            let info = s.latest_rule_pack_info(org.id).await.unwrap().unwrap();
+            assert_eq!(info, latest.info);
             assert_eq!(latest.toml, second_text);
             let listed = s.list_rule_packs(org.id).await.unwrap();
             assert_eq!(
