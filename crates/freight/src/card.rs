@@ -324,7 +324,7 @@ impl RateCard {
             let (amount, explain) = match s.amount {
                 SurchargeAmount::PercentOfBase(pct) => (
                     base.checked_mul(pct).ok_or(NotQuoted::Overflow)? / Decimal::ONE_HUNDRED,
-                    format!("{pct} % of base freight {}", base_money.amount()),
+                    format!("{pct} % of base freight {base_money}"),
                 ),
                 SurchargeAmount::PerShipment(v) => (v, "per shipment".to_string()),
                 SurchargeAmount::PerChargeableUnit(v) => (

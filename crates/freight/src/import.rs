@@ -376,3 +376,48 @@ mod tests {
         assert!(import.errors[1].to_string().contains("on or after"));
     }
 }
+
+#[cfg(test)]
+mod xlsx_tests {
+    use super::*;
+    use crate::sheet::read_bytes;
+    use rust_decimal_macros::dec;
+
+    #[test]
+    fn xlsx_card_with_numeric_cells() {
+        let mut book = rust_xlsxwriter::Workbook::new();
+        let sheet = book.add_worksheet();
+        let headers = [
+            "货代",
+            "起运地",
+            "目的地",
+            "运输方式",
+            "币种",
+            "单价",
+            "最低收费",
+            "生效日期",
+            "失效日期",
+            "时效",
+        ];
+        for (col, h) in headers.iter().enumerate() {
+            sheet.write_string(0, col as u16, *h).unwrap();
+        }
+        let texts = ["Ocean Pool", "CNSZX", "USLAX", "拼箱", "USD"];
+        for (col, t) in texts.iter().enumerate() {
+            sheet.write_string(1, col as u16, *t).unwrap();
+        }
+        sheet.write_number(1, 5, 85.5).unwrap();
+        sheet.write_number(1, 6, 150).unwrap();
+        sheet.write_string(1, 7, "2026-01-01").unwrap();
+        sheet.write_string(1, 8, "2026-06-30").unwrap();
+        sheet.write_string(1, 9, "25-30").unwrap();
+        let bytes = book.save_to_buffer().unwrap();
+        let import = import_cards(&read_bytes(&bytes).unwrap(), "rates.xlsx");
+        assert!(import.errors.is_empty(), "{:?}", import.errors);
+        let card = &import.cards[0];
+        assert_eq!(card.mode, Mode::SeaLcl);
+        assert_eq!(card.breaks[0].rate, dec!(85.5));
+        assert_eq!(card.min_charge, dec!(150));
+        assert_eq!(card.transit_days, (25, 30));
+    }
+}
