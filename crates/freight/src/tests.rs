@@ -333,3 +333,32 @@ proptest! {
         prop_assert!(b >= a, "{} kg → {}, {} kg → {}", kg, a, kg + extra, b);
     }
 }
+
+proptest! {
+    #[test]
+    fn pool_shares_sum_to_the_total_and_views_stay_private(
+        total_cents in 0i64..100_000_000,
+        sizes in prop::collection::vec((1i64..120, 1i64..120, 1i64..120, 0i64..50_000, 1u32..40), 1..12),
+        method in prop::sample::select(vec![SplitMethod::WeightOrMeasure, SplitMethod::VolumeOnly, SplitMethod::WeightOnly]),
+    ) {
+        let participants: Vec<Participant> = sizes
+            .iter()
+            .enumerate()
+            .map(|(i, (l, w, h, g, n))| Participant {
+                id: format!("P{i}"),
+                // Weight at least 1 g so a weight-only split always has a basis.
+                cartons: vec![Carton::new(format!("P{i}-C"), [(*l).into(), (*w).into(), (*h).into()], Decimal::new(*g + 1, 3), *n).unwrap()],
+                solo_best: None,
+            })
+            .collect();
+        let total = Money::from_minor_units(total_cents, usd());
+        let split = split_pool(total, &participants, method).unwrap();
+        let sum = Money::sum(split.shares().map(|(_, m)| m), usd()).unwrap();
+        prop_assert_eq!(sum.amount(), total.amount());
+        for p in &participants {
+            let view = split.view_for(&p.id).unwrap();
+            prop_assert_eq!(&view.cartons, &p.cartons);
+            prop_assert!(!view.share.is_negative());
+        }
+    }
+}
