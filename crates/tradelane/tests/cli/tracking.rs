@@ -1,0 +1,159 @@
+//! `shipments` and `track` through the binary: spreadsheet import with a bad row (exit 2, good
+//! rows stored), tracking by number, offline normalisation for scripts.
+
+use crate::helpers::Env;
+
+const ORG: &str = "Acme Trading";
+
+const FORWARDER_CSV: &str = "\
+运单号,轨迹时间,轨迹描述,地点
+YT2412345678901,2025-12-01 10:00:00,快件已揽收,深圳
+YT2412345678901,2025-12-31 25:61:00,快件已发出,深圳
+YT2412345678901,2025-12-09 15:30:00,已签收,Berlin
+";
+
+#[test]
+fn import_reports_bad_rows_stores_the_rest_and_track_shows_the_timeline() {
+    for env in Env::all() {
+        let env = env.with_owner(ORG);
+        let file = env.write("events.csv", FORWARDER_CSV.as_bytes());
+        let file = file.to_str().expect("utf-8 path");
+        let run = env.run(&[
+            "shipments",
+            "import",
+            file,
+            "--org",
+            ORG,
+            "--carrier",
+            "yunexpress",
+        ]);
+        run.exit_code(2);
+        assert!(
+            run.stderr.contains("line 3"),
+            "[{}] {}",
+            env.backend,
+            run.stderr
+        );
+        assert!(
+            run.stderr.contains("other rows were stored"),
+            "{}",
+            run.stderr
+        );
+        // Re-running stores nothing new and still reports the bad row.
+        let again = env.run(&[
+            "shipments",
+            "import",
+            file,
+            "--org",
+            ORG,
+            "--carrier",
+            "yunexpress",
+        ]);
+        again.exit_code(2);
+        assert!(
+            again.stdout.contains("2 already stored"),
+            "{}",
+            again.stdout
+        );
+
+        let track = env.ok(&[
+            "track",
+            "yt 2412345678901",
+            "--org",
+            ORG,
+            "--tz",
+            "Europe/Berlin",
+        ]);
+        assert!(
+            track.stdout.contains("status: delivered"),
+            "{}",
+            track.stdout
+        );
+        assert!(
+            track.stdout.contains("2025-12-01 10:00 +08:00"),
+            "{}",
+            track.stdout
+        );
+        assert!(
+            track.stdout.contains("2025-12-01 02:00Z"),
+            "{}",
+            track.stdout
+        );
+        assert!(
+            track.stdout.contains("2025-12-01 03:00"),
+            "{}",
+            track.stdout
+        );
+
+        let json = env.ok(&["track", "YT2412345678901", "--org", ORG, "--format", "json"]);
+        let v: serde_json::Value = serde_json::from_str(&json.stdout).expect("json");
+        assert_eq!(v["timeline"].as_array().map(Vec::len), Some(2));
+
+        env.ok(&[
+            "shipments",
+            "create",
+            "--org",
+            ORG,
+            "--reference",
+            "PO-7",
+            "--tracking",
+            "1Z999AA10123456784",
+            "--carrier",
+            "ups",
+            "--destination",
+            "DE",
+        ]);
+        let list = env.ok(&["shipments", "list", "--org", ORG, "--format", "json"]);
+        let items: serde_json::Value = serde_json::from_str(&list.stdout).expect("json");
+        assert_eq!(items.as_array().map(Vec::len), Some(2));
+        let missing = env.run(&["track", "NO-SUCH-NUMBER", "--org", ORG]);
+        missing.exit_code(2);
+        assert!(missing.stderr.contains("--events"), "{}", missing.stderr);
+    }
+}
+
+#[test]
+fn normalize_pipes_json_lines_and_reports_bad_events() {
+    let env = Env::sqlite();
+    let body = r#"[
+        {"tracking_number": "1Z999AA10123456784", "code": "KB", "text": "DELIVERED", "time": "2025-12-03T14:00:00+01:00"},
+        {"tracking_number": "1Z999AA10123456784", "code": "AR", "text": "Arrived", "time": "no time at all"}
+    ]"#;
+    let run = env.run_with_stdin(
+        &["track", "normalize", "-", "--carrier", "ups"],
+        body.as_bytes(),
+    );
+    run.exit_code(2);
+    let lines: Vec<serde_json::Value> = run
+        .stdout
+        .lines()
+        .map(|l| serde_json::from_str(l).expect("one JSON object per line"))
+        .collect();
+    assert_eq!(lines.len(), 1);
+    assert_eq!(lines[0]["status"], "delivered");
+    assert_eq!(lines[0]["time"]["utc"], "2025-12-03T13:00:00Z");
+    assert!(run.stderr.contains("event 2"), "{}", run.stderr);
+
+    let file = env.write("payload.json", body.as_bytes());
+    let offline = env.ok(&[
+        "track",
+        "1Z 999 AA1 0123456784",
+        "--carrier",
+        "ups",
+        "--events",
+        file.to_str().expect("utf-8 path"),
+        "--tz",
+        "Asia/Shanghai",
+    ]);
+    assert!(offline.stdout.contains("not stored"), "{}", offline.stdout);
+    assert!(
+        offline.stdout.contains("2025-12-03 14:00 +01:00"),
+        "{}",
+        offline.stdout
+    );
+    assert!(
+        offline.stdout.contains("2025-12-03 21:00"),
+        "{}",
+        offline.stdout
+    );
+}
