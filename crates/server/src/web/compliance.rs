@@ -1,0 +1,330 @@
+//! Compliance page: the SKU × market gap matrix of the catalogue as a colour-coded table, a market selector,
+//! and, for the cell clicked, the explanation of which requirements apply and why.
+//!
+//! Everything is a GET (a read): `?m=DE&m=US` selects markets, `&sku=CODE&market=DE` opens one cell's
+//! explanation, so every view can be bookmarked. No script is needed.
+
+use askama::Template;
+use askama_web::WebTemplate;
+use axum::extract::{RawQuery, State};
+use axum::http::StatusCode;
+use axum::response::{IntoResponse, Response};
+use tradelane_domain::Country;
+
+use super::PageError;
+use super::layout::Layout;
+use crate::api::compliance::{
+    DEFAULT_MARKETS, GapResponse, MAX_MARKETS, RequirementsResponse, explain_requirements,
+    gap_matrix, line_needs_action,
+};
+use crate::auth::PageUser;
+use crate::error::ApiError;
+use crate::i18n::Tr;
+use crate::state::AppState;
+
+/// Markets offered in the selector, in display order.
+const SELECTABLE_MARKETS: &[&str] = &[
+    "DE", "FR", "IT", "ES", "NL", "PL", "SE", "GB", "US", "CA", "AU", "NZ", "JP", "KR", "SG", "CH",
+    "NO", "MX", "BR",
+];
+
+pub struct MarketChoice {
+    pub code: String,
+    pub label: String,
+    pub checked: bool,
+}
+
+pub struct CellView {
+    pub market: String,
+    /// met, expiring, missing, not_applicable, not_covered (also the CSS class suffix).
+    pub status: String,
+    /// Short text in the cell.
+    pub label: String,
+    /// Tooltip: the summary and the items that need action.
+    pub title: String,
+    pub href: String,
+    pub selected: bool,
+}
+
+pub struct RowView {
+    pub code: String,
+    pub title: String,
+    pub category: String,
+    pub cells: Vec<CellView>,
+}
+
+#[derive(Template, WebTemplate)]
+#[template(path = "compliance.html")]
+struct CompliancePage {
+    t: Tr,
+    l: Layout,
+    css_url: String,
+    note: String,
+    date: String,
+    pack: String,
+    markets: Vec<String>,
+    choices: Vec<MarketChoice>,
+    rows: Vec<RowView>,
+    explain: Option<RequirementsResponse>,
+    explain_error: Option<String>,
+    /// (status, message key) for the colour legend.
+    legend: Vec<(&'static str, &'static str)>,
+}
+
+/// Decodes one `application/x-www-form-urlencoded` component (`+` is a space).
+fn decode(text: &str) -> String {
+    let bytes = text.as_bytes();
+    let mut out = Vec::with_capacity(bytes.len());
+    let mut i = 0;
+    while i < bytes.len() {
+        match bytes[i] {
+            b'+' => out.push(b' '),
+            b'%' if i + 2 < bytes.len() => {
+                match u8::from_str_radix(text.get(i + 1..i + 3).unwrap_or(""), 16) {
+                    Ok(b) => {
+                        out.push(b);
+                        i += 2;
+                    }
+                    Err(_) => out.push(b'%'),
+                }
+            }
+            b => out.push(b),
+        }
+        i += 1;
+    }
+    String::from_utf8_lossy(&out).into_owned()
+}
+
+/// Encodes a query component (unreserved characters kept).
+fn encode(text: &str) -> String {
+    let mut out = String::with_capacity(text.len());
+    for b in text.bytes() {
+        if b.is_ascii_alphanumeric() || matches!(b, b'-' | b'_' | b'.' | b'~') {
+            out.push(b as char);
+        } else {
+            out.push_str(&format!("%{b:02X}"));
+        }
+    }
+    out
+}
+
+struct PageQuery {
+    markets: Vec<Country>,
+    sku: Option<String>,
+    market: Option<String>,
+}
+
+fn parse_query(raw: Option<&str>) -> PageQuery {
+    let mut markets = Vec::new();
+    let mut sku = None;
+    let mut market = None;
+    for pair in raw.unwrap_or("").split('&').filter(|p| !p.is_empty()) {
+        let (k, v) = pair.split_once('=').unwrap_or((pair, ""));
+        let v = decode(v);
+        match k {
+            // Unknown codes in the selector are ignored: the form only offers known ones.
+            "m" => {
+                if let Ok(c) = Country::parse(v.trim())
+                    && !markets.contains(&c)
+                    && markets.len() < MAX_MARKETS
+                {
+                    markets.push(c);
+                }
+            }
+            "sku" if !v.trim().is_empty() => sku = Some(v.trim().to_string()),
+            "market" if !v.trim().is_empty() => market = Some(v.trim().to_string()),
+            _ => {}
+        }
+    }
+    if markets.is_empty() {
+        markets = DEFAULT_MARKETS
+            .iter()
+            .filter_map(|m| Country::parse(m).ok())
+            .collect();
+    }
+    PageQuery {
+        markets,
+        sku,
+        market,
+    }
+}
+
+fn status_key(status: &str) -> &'static str {
+    match status {
+        "met" => "compliance.status.met",
+        "expiring" => "compliance.status.expiring",
+        "expired" => "compliance.status.expired",
+        "missing" => "compliance.status.missing",
+        "not_applicable" => "compliance.status.not_applicable",
+        "instruction" => "compliance.status.instruction",
+        _ => "compliance.status.not_covered",
+    }
+}
+
+fn rows_from(gap: &GapResponse, t: &Tr, base: &str, sel: (&str, &str)) -> Vec<RowView> {
+    gap.skus
+        .iter()
+        .map(|s| RowView {
+            code: s.code.clone(),
+            title: s.title.clone(),
+            category: s.category.clone(),
+            cells: s
+                .cells
+                .iter()
+                .map(|c| {
+                    let action: Vec<&str> = c
+                        .lines
+                        .iter()
+                        .filter(|l| line_needs_action(&l.status))
+                        .map(|l| l.title.as_str())
+                        .collect();
+                    let label = match c.status.as_str() {
+                        "missing" => format!(
+                            "{} {}/{}",
+                            t.t(status_key(&c.status)),
+                            action.len(),
+                            c.lines.len()
+                        ),
+                        other => t.t(status_key(other)).to_string(),
+                    };
+                    let mut title = c.summary.clone();
+                    if !action.is_empty() {
+                        title.push_str(": ");
+                        title.push_str(&action.join("; "));
+                    }
+                    CellView {
+                        market: c.market.clone(),
+                        status: c.status.clone(),
+                        label,
+                        title,
+                        href: format!(
+                            "/compliance?{base}&sku={}&market={}#explain",
+                            encode(&s.code),
+                            c.market
+                        ),
+                        selected: sel == (s.code.as_str(), c.market.as_str()),
+                    }
+                })
+                .collect(),
+        })
+        .collect()
+}
+
+pub async fn page(
+    State(state): State<AppState>,
+    PageUser(user): PageUser,
+    RawQuery(raw): RawQuery,
+) -> Result<Response, PageError> {
+    let path = match &raw {
+        Some(q) if !q.is_empty() => format!("/compliance?{q}"),
+        _ => "/compliance".to_string(),
+    };
+    let l = Layout::for_user(&user, "compliance", &path);
+    let t = l.t;
+    let query = parse_query(raw.as_deref());
+    let today = jiff::tz::TimeZone::UTC
+        .to_datetime(jiff::Timestamp::now())
+        .date();
+    let gap = gap_matrix(&state, user.org_id, &query.markets, today)
+        .await
+        .map_err(|e| {
+            tracing::error!(error = %e, "compliance gap matrix");
+            l.error(StatusCode::INTERNAL_SERVER_ERROR, t.t("error.internal"))
+        })?;
+    let base = query
+        .markets
+        .iter()
+        .map(|m| format!("m={}", m.code()))
+        .collect::<Vec<_>>()
+        .join("&");
+    let (mut explain, mut explain_error) = (None, None);
+    if let (Some(sku), Some(market)) = (&query.sku, &query.market) {
+        match Country::parse(market) {
+            Err(_) => explain_error = Some(t.tf("compliance.bad_market", &[("market", market)])),
+            Ok(country) => {
+                match explain_requirements(&state, user.org_id, sku, country, today).await {
+                    Ok(r) => explain = Some(r),
+                    Err(ApiError::NotFound | ApiError::Validation { .. }) => {
+                        explain_error = Some(t.tf("compliance.unknown_sku", &[("sku", sku)]))
+                    }
+                    Err(e) => {
+                        tracing::error!(error = %e, "compliance requirements");
+                        return Err(
+                            l.error(StatusCode::INTERNAL_SERVER_ERROR, t.t("error.internal"))
+                        );
+                    }
+                }
+            }
+        }
+    }
+    let sel = (
+        query.sku.as_deref().unwrap_or(""),
+        query.market.as_deref().unwrap_or(""),
+    );
+    let rows = rows_from(&gap, &t, &base, sel);
+    let choices = SELECTABLE_MARKETS
+        .iter()
+        .filter_map(|m| Country::parse(m).ok())
+        .chain(query.markets.iter().copied())
+        .fold(Vec::<Country>::new(), |mut acc, c| {
+            if !acc.contains(&c) {
+                acc.push(c);
+            }
+            acc
+        })
+        .into_iter()
+        .map(|c| MarketChoice {
+            code: c.code().to_string(),
+            label: format!("{} {}", c.code(), c.name_en()),
+            checked: query.markets.contains(&c),
+        })
+        .collect();
+    Ok(CompliancePage {
+        t,
+        css_url: crate::assets::asset_url("compliance.css"),
+        note: t.t("compliance.no_vault").to_string(),
+        date: gap.date.to_string(),
+        pack: gap.pack.clone(),
+        markets: gap.markets.clone(),
+        choices,
+        rows,
+        explain,
+        explain_error,
+        legend: [
+            "met",
+            "expiring",
+            "missing",
+            "not_applicable",
+            "not_covered",
+        ]
+        .into_iter()
+        .map(|s| (s, status_key(s)))
+        .collect(),
+        l,
+    }
+    .into_response())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn query_reads_repeated_markets_and_the_selected_cell() {
+        let q = parse_query(Some("m=DE&m=us&m=DE&m=XX9&sku=PB%2D01+A&market=DE"));
+        assert_eq!(
+            q.markets.iter().map(|c| c.code()).collect::<Vec<_>>(),
+            vec!["DE", "US"]
+        );
+        assert_eq!(q.sku.as_deref(), Some("PB-01 A"));
+        assert_eq!(q.market.as_deref(), Some("DE"));
+    }
+
+    #[test]
+    fn empty_query_selects_the_default_markets_and_bad_escapes_survive() {
+        assert_eq!(parse_query(None).markets.len(), DEFAULT_MARKETS.len());
+        assert_eq!(decode("100%"), "100%");
+        assert_eq!(decode("%zz"), "%zz");
+        assert_eq!(decode(&encode("a b/ü")), "a b/ü");
+    }
+}
