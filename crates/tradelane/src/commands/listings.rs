@@ -13,8 +13,8 @@ use clap::{Subcommand, ValueEnum};
 use serde::{Deserialize, Serialize};
 use tradelane_catalogue_io::{ReadOptions, Sheet, read_sheet};
 use tradelane_listing_qa::{
-    CheckInput, Finding, Glossary, Listing, QaEngine, Severity, SourceListing, to_simplified,
-    to_traditional,
+    CheckInput, FieldRef, Finding, Glossary, Listing, QaEngine, Severity, SourceListing,
+    to_simplified, to_traditional,
 };
 
 use crate::cli::{GlobalOpts, OutputFormat};
@@ -256,6 +256,15 @@ fn severity_label(s: Severity, zh: bool) -> &'static str {
     }
 }
 
+/// 1-based bullet numbers in both languages, as the seller numbers the columns.
+fn field_label(field: FieldRef, zh: bool) -> String {
+    match (field, zh) {
+        (_, true) => field.label_zh(),
+        (FieldRef::Bullet(i), false) => format!("bullet {}", i + 1),
+        (other, false) => other.label(),
+    }
+}
+
 fn fix_text(f: &Finding, zh: bool) -> String {
     match &f.fix {
         None => String::new(),
@@ -275,11 +284,7 @@ fn print_findings(format: OutputFormat, rows: &[RowFinding<'_>], zh: bool) -> Re
             vec![
                 r.row.to_string(),
                 r.sku.unwrap_or("").to_string(),
-                if zh {
-                    f.field.label_zh()
-                } else {
-                    f.field.label()
-                },
+                field_label(f.field, zh),
                 f.rule_id.clone(),
                 severity_label(f.severity, zh).to_string(),
                 f.excerpt.clone().unwrap_or_default(),
@@ -321,8 +326,7 @@ pub fn parse_input(bytes: &[u8], defaults: &RowDefaults) -> Result<Vec<InputList
     let first = bytes
         .iter()
         .copied()
-        .skip_while(|b| b.is_ascii_whitespace() || *b == 0xEF || *b == 0xBB || *b == 0xBF)
-        .next();
+        .find(|b| !(b.is_ascii_whitespace() || [0xEF, 0xBB, 0xBF].contains(b)));
     if first == Some(b'{') {
         return parse_json_lines(bytes, defaults);
     }
