@@ -262,8 +262,10 @@ fn today() -> jiff::civil::Date {
         .date()
 }
 
+/// An amount with as many decimals as its currency has minor units ("3.00 EUR", "1200 JPY").
 fn money(m: &Money) -> String {
-    format!("{} {}", m.amount(), m.currency().code())
+    let dp = m.currency().minor_units() as usize;
+    format!("{:.dp$} {}", m.amount(), m.currency().code())
 }
 
 fn decimal_field(t: Tr, field_key: &str, value: &str) -> Result<Decimal, String> {
@@ -568,7 +570,7 @@ fn quote_view(t: Tr, q: &Quote) -> QuoteView {
                 format!(
                     "1 {} = {} {} · {} · {}",
                     r.from.code(),
-                    r.rate.normalize(),
+                    r.rate.round_dp(8).normalize(),
                     r.to.code(),
                     r.rate_date,
                     r.source
