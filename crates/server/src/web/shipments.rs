@@ -317,34 +317,43 @@ pub async fn detail(
         )
     })?;
     let state_legs = &shipment.state.legs;
-    let mut legs: Vec<LegRow> = shipment
+    let mut legs: Vec<(LegKind, LegRow)> = shipment
         .legs
         .iter()
         .map(|leg| {
             let st = state_legs.iter().find(|s| s.leg == leg.kind);
-            LegRow {
-                kind: leg_label(t, leg.kind),
-                carrier: leg.carrier.clone().unwrap_or_default(),
-                reference: leg.reference.clone().unwrap_or_default(),
-                status: st.map(|s| status_label(t, s.status)).unwrap_or_default(),
-                status_class: st.map_or("badge muted", |s| badge_class(s.status)),
-                events: st.map_or(0, |s| s.event_count),
-            }
+            (
+                leg.kind,
+                LegRow {
+                    kind: leg_label(t, leg.kind),
+                    carrier: leg.carrier.clone().unwrap_or_default(),
+                    reference: leg.reference.clone().unwrap_or_default(),
+                    status: st.map(|s| status_label(t, s.status)).unwrap_or_default(),
+                    status_class: st.map_or("badge muted", |s| badge_class(s.status)),
+                    events: st.map_or(0, |s| s.event_count),
+                },
+            )
         })
         .collect();
     // Legs that events reported but the shipment did not declare (customs, warehouse).
     for st in state_legs {
         if !shipment.legs.iter().any(|l| l.kind == st.leg) {
-            legs.push(LegRow {
-                kind: leg_label(t, st.leg),
-                carrier: String::new(),
-                reference: String::new(),
-                status: status_label(t, st.status),
-                status_class: badge_class(st.status),
-                events: st.event_count,
-            });
+            legs.push((
+                st.leg,
+                LegRow {
+                    kind: leg_label(t, st.leg),
+                    carrier: String::new(),
+                    reference: String::new(),
+                    status: status_label(t, st.status),
+                    status_class: badge_class(st.status),
+                    events: st.event_count,
+                },
+            ));
         }
     }
+    // Journey order, whichever way the legs were declared or reported.
+    legs.sort_by_key(|(kind, _)| LegKind::ALL.iter().position(|k| k == kind));
+    let legs: Vec<LegRow> = legs.into_iter().map(|(_, row)| row).collect();
     // Newest first: the latest news is what the operator looks for.
     let events = timeline
         .iter()
