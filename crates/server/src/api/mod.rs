@@ -2,14 +2,19 @@
 //! `OpenApiRouter`, so the OpenAPI document is generated from the code that serves it.
 
 pub mod audit;
+pub mod compliance;
 pub mod health;
 mod json;
+pub mod landed_cost;
+pub mod listings;
 pub mod me;
 pub mod schema;
+pub mod shipments;
 pub mod skus;
 pub mod tokens;
 pub mod transfer;
 pub mod users;
+pub mod webhooks;
 
 use axum::Router;
 use axum::extract::DefaultBodyLimit;
@@ -40,6 +45,10 @@ use crate::state::AppState;
         (name = "accounts", description = "Users, API tokens, the caller"),
         (name = "audit", description = "Audit log of every change"),
         (name = "system", description = "Health"),
+        (name = "listings", description = "Listing QA: marketplace rules, claims, units, sizes, glossary"),
+        (name = "tracking", description = "Shipments, tracking events, webhooks, unmapped codes"),
+        (name = "landed-cost", description = "Landed cost quotes, rule packs and FX rates"),
+        (name = "compliance", description = "Product compliance: requirements per SKU and market, gap matrix"),
     )
 )]
 struct ApiDoc;
@@ -83,6 +92,31 @@ fn v1() -> OpenApiRouter<AppState> {
         .routes(routes!(tokens::revoke_token))
         .routes(routes!(audit::list_audit))
         .routes(routes!(me::me))
+        .routes(routes!(listings::check_listings))
+        .routes(routes!(landed_cost::create_quotes))
+        .routes(routes!(landed_cost::get_rules, landed_cost::load_rules))
+        .routes(routes!(landed_cost::check_rules))
+        .merge(
+            OpenApiRouter::new()
+                .routes(routes!(landed_cost::import_ecb))
+                .layer(DefaultBodyLimit::max(64 * 1024 * 1024)),
+        )
+        .routes(routes!(shipments::list_shipments, shipments::create_shipment))
+        .routes(routes!(shipments::get_shipment))
+        .routes(routes!(shipments::add_events))
+        .merge(
+            OpenApiRouter::new()
+                .routes(routes!(shipments::import_events))
+                .layer(DefaultBodyLimit::max(crate::import_flow::IMPORT_BODY_LIMIT)),
+        )
+        .routes(routes!(shipments::list_unmapped))
+        .routes(routes!(
+            shipments::list_webhook_sources,
+            shipments::create_webhook_source
+        ))
+        .routes(routes!(webhooks::receive))
+        .routes(routes!(compliance::get_gap))
+        .routes(routes!(compliance::get_requirements))
         .routes(routes!(health::healthz))
 }
 

@@ -1,10 +1,12 @@
 //! Server-rendered HTML pages. Handlers are thin: extract, call the store, fill a template.
 
 mod audit;
+mod compliance;
 mod catalogue;
 mod import;
 mod landed_cost;
 mod layout;
+mod listings;
 mod login;
 mod modules;
 mod shipments;
@@ -52,6 +54,8 @@ pub fn router() -> Router<AppState> {
         .route("/shipments/{id}", get(shipments::detail))
         .route("/landed-cost", get(landed_cost::page))
         .route("/catalogue/{id}/landed-cost", get(landed_cost::sku_markets))
+        .route("/listings", get(listings::form_page).post(listings::check))
+        .route("/compliance", get(compliance::page))
         .merge(modules::router())
 }
 

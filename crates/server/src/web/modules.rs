@@ -40,45 +40,6 @@ fn page(
 pub fn router() -> Router<AppState> {
     Router::new()
         .route(
-            "/landed-cost",
-            get(|u: PageUser| async move {
-                page(
-                    &u,
-                    "/landed-cost",
-                    msg("nav.landed_cost"),
-                    msg("coming.landed_cost"),
-                )
-            }),
-        )
-        .route(
-            "/shipments",
-            get(|u: PageUser| async move {
-                page(
-                    &u,
-                    "/shipments",
-                    msg("nav.shipments"),
-                    msg("coming.shipments"),
-                )
-            }),
-        )
-        .route(
-            "/listings",
-            get(|u: PageUser| async move {
-                page(&u, "/listings", msg("nav.listings"), msg("coming.listings"))
-            }),
-        )
-        .route(
-            "/compliance",
-            get(|u: PageUser| async move {
-                page(
-                    &u,
-                    "/compliance",
-                    msg("nav.compliance"),
-                    msg("coming.compliance"),
-                )
-            }),
-        )
-        .route(
             "/freight",
             get(|u: PageUser| async move {
                 page(&u, "/freight", msg("nav.freight"), msg("coming.freight"))
