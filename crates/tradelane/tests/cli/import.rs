@@ -212,80 +212,121 @@ fn importing_the_same_file_twice_changes_nothing_and_a_changed_row_updates() {
     }
 }
 
-#[test]
-fn export_then_reimport_is_a_round_trip_in_csv_and_xlsx() {
-    for env in Env::all() {
-        let env = env.with_owner(ORG);
-        // The demo catalogue exercises every column: national codes, batteries, marketplaces.
-        env.ok(&["demo", "--no-serve"]);
-        let org = "Demo Trading Co.";
-        let before = env.skus(org);
-        assert!(before.len() >= 60);
+/// The demo catalogue exercises every column: national codes, batteries, marketplaces.
+fn demo_env(env: Env) -> (Env, Vec<serde_json::Value>) {
+    env.ok(&["demo", "--no-serve"]);
+    let before = env.skus(DEMO_ORG);
+    assert!(before.len() >= 60);
+    (env, before)
+}
 
-        let csv = env.ok(&["sku", "export", "--org", org]).stdout;
+const DEMO_ORG: &str = "Demo Trading Co.";
+
+#[test]
+fn csv_export_then_reimport_changes_nothing_in_either_header_language() {
+    for env in Env::all() {
+        let (env, before) = demo_env(env);
+        let unchanged = format!("0 created, 0 updated, {} unchanged", before.len());
+
+        let csv = env.ok(&["sku", "export", "--org", DEMO_ORG]).stdout;
         let csv_file = env.write("export.csv", csv.as_bytes());
         let run = env.ok(&[
             "sku",
             "import",
             "--org",
-            org,
+            DEMO_ORG,
             csv_file.to_str().expect("path"),
         ]);
         assert!(
-            run.stdout
-                .contains(&format!("0 created, 0 updated, {} unchanged", before.len())),
+            run.stdout.contains(&unchanged),
             "[{}] CSV: {}",
             env.backend,
-            run.stdout
-        );
-
-        let xlsx = env.data_dir().join("export.xlsx");
-        env.ok(&[
-            "sku",
-            "export",
-            "--org",
-            org,
-            "-o",
-            xlsx.to_str().expect("path"),
-        ]);
-        let bytes = std::fs::read(&xlsx).expect("xlsx written");
-        assert!(bytes.starts_with(b"PK"), "an XLSX is a zip file");
-        let run = env.ok(&["sku", "import", "--org", org, xlsx.to_str().expect("path")]);
-        assert!(
-            run.stdout
-                .contains(&format!("0 created, 0 updated, {} unchanged", before.len())),
-            "XLSX: {}",
             run.stdout
         );
 
         // Chinese headers on export read back the same way.
         let zh = env
             .ok(&[
-                "sku", "export", "--org", org, "--lang", "zh-CN", "--format", "csv",
+                "sku", "export", "--org", DEMO_ORG, "--lang", "zh-CN", "--format", "csv",
             ])
             .stdout;
+        assert!(
+            zh.contains("货号") || zh.contains("品名"),
+            "Chinese headers: {}",
+            zh.lines().next().unwrap_or_default()
+        );
         let zh_file = env.write("export-zh.csv", zh.as_bytes());
         let run = env.ok(&[
             "sku",
             "import",
             "--org",
-            org,
+            DEMO_ORG,
             zh_file.to_str().expect("path"),
         ]);
-        assert!(
-            run.stdout.contains("0 created, 0 updated"),
-            "zh CSV: {}",
-            run.stdout
-        );
-        assert_eq!(env.skus(org), before);
+        assert!(run.stdout.contains(&unchanged), "zh CSV: {}", run.stdout);
+
+        // JSON export is the records themselves.
+        let json = env
+            .ok(&["sku", "export", "--org", DEMO_ORG, "--format", "json"])
+            .stdout;
+        let records: Vec<serde_json::Value> = serde_json::from_str(&json).expect("json export");
+        assert_eq!(records.len(), before.len());
+        assert_eq!(env.skus(DEMO_ORG), before);
+    }
+}
+
+#[test]
+fn xlsx_export_then_reimport_changes_nothing() {
+    for env in Env::all() {
+        let (env, before) = demo_env(env);
+        let xlsx = env.data_dir().join("export.xlsx");
+        env.ok(&[
+            "sku",
+            "export",
+            "--org",
+            DEMO_ORG,
+            "-o",
+            xlsx.to_str().expect("path"),
+        ]);
+        let bytes = std::fs::read(&xlsx).expect("xlsx written");
+        assert!(bytes.starts_with(b"PK"), "an XLSX is a zip file");
+        let run = env.ok(&[
+            "sku",
+            "import",
+            "--org",
+            DEMO_ORG,
+            xlsx.to_str().expect("path"),
+        ]);
+        let unchanged = format!("0 created, 0 updated, {} unchanged", before.len());
+        if !run.stdout.contains(&unchanged) {
+            // Name the first field that did not survive the round trip.
+            let after = env.skus(DEMO_ORG);
+            let changed: Vec<String> = before
+                .iter()
+                .zip(&after)
+                .filter(|(b, a)| b["record"] != a["record"])
+                .take(3)
+                .map(|(b, a)| {
+                    format!(
+                        "{}\n  before {}\n  after  {}",
+                        b["record"]["code"], b["record"], a["record"]
+                    )
+                })
+                .collect();
+            panic!(
+                "[{}] XLSX round trip changed SKUs: {}\n{}",
+                env.backend,
+                run.stdout,
+                changed.join("\n")
+            );
+        }
     }
 }
 
 #[test]
 fn list_filters_and_formats_pipe_cleanly() {
-    let env = Env::sqlite();
-    env.ok(&["demo", "--no-serve"]);
-    let org = "Demo Trading Co.";
+    let (env, _) = demo_env(Env::sqlite());
+    let org = DEMO_ORG;
     let run = env.ok(&[
         "sku",
         "list",
