@@ -54,7 +54,7 @@ pub struct ListingBody {
 
 /// The listing the target was translated from.
 #[derive(Debug, Clone, Default, Deserialize, ToSchema)]
-pub struct SourceBody {
+pub struct SourceListingBody {
     /// Usually `zh-CN` or `en`.
     pub locale: String,
     #[serde(default)]
@@ -69,9 +69,9 @@ pub struct SourceBody {
 
 /// One listing to check.
 #[derive(Debug, Clone, Deserialize, ToSchema)]
-pub struct CheckRequest {
+pub struct ListingCheckRequest {
     pub listing: ListingBody,
-    pub source: Option<SourceBody>,
+    pub source: Option<SourceListingBody>,
     /// `{"terms": [{"source", "translations": {"de-DE": ...}}], "do_not_translate": [...],
     /// "forbidden": [{"term", "markets": [...], "note"}]}`.
     #[schema(value_type = Option<Object>)]
@@ -84,16 +84,16 @@ pub struct CheckRequest {
 /// reads the JSON itself so that a bad item is named by its position).
 #[derive(Debug, ToSchema)]
 #[allow(dead_code)]
-pub enum CheckBody {
+pub enum ListingCheckBody {
     Batch {
         /// Up to 1,000 listings; each is checked on its own.
-        items: Vec<CheckRequest>,
+        items: Vec<ListingCheckRequest>,
     },
-    One(Box<CheckRequest>),
+    One(Box<ListingCheckRequest>),
 }
 
 #[derive(Debug, Serialize, ToSchema)]
-pub struct SpanBody {
+pub struct FindingSpan {
     /// Offsets in Unicode scalar values (what the marketplace counts).
     pub char_start: usize,
     pub char_end: usize,
@@ -106,14 +106,14 @@ pub struct SpanBody {
 }
 
 #[derive(Debug, Serialize, ToSchema)]
-pub struct MessageBody {
+pub struct FindingMessage {
     pub en: String,
     pub zh: String,
 }
 
 /// A finding: which rule, where, why, and how to fix it.
 #[derive(Debug, Serialize, ToSchema)]
-pub struct FindingBody {
+pub struct ListingFinding {
     /// E.g. `amazon.title.promotional`, `claim.medical`, `units.conversion`.
     pub rule_id: String,
     /// The lexicon entry, size table or glossary term that matched.
@@ -125,9 +125,9 @@ pub struct FindingBody {
     /// 0-based bullet number, for `bullet`.
     pub bullet_index: Option<usize>,
     /// Null when the finding is about something missing.
-    pub span: Option<SpanBody>,
+    pub span: Option<FindingSpan>,
     pub excerpt: Option<String>,
-    pub message: MessageBody,
+    pub message: FindingMessage,
     /// Replace the span (or the whole field without a span) with this; empty = delete.
     pub fix: Option<String>,
     /// The public rule text or regulation this check enforces.
@@ -137,27 +137,35 @@ pub struct FindingBody {
 }
 
 #[derive(Debug, Serialize, ToSchema)]
-pub struct CheckResponse {
+pub struct ListingCheckResponse {
     pub errors: usize,
     pub warnings: usize,
     pub info: usize,
-    pub findings: Vec<FindingBody>,
+    pub findings: Vec<ListingFinding>,
 }
 
 #[derive(Debug, Serialize, ToSchema)]
-pub struct BatchItem {
+pub struct ListingBatchItem {
     /// Position in `items` (0-based).
     pub index: usize,
     #[serde(flatten)]
-    pub result: CheckResponse,
+    pub result: ListingCheckResponse,
 }
 
 #[derive(Debug, Serialize, ToSchema)]
-pub struct BatchResponse {
+pub struct ListingBatchResponse {
     pub checked: usize,
     /// Listings with at least one error finding.
     pub with_errors: usize,
-    pub results: Vec<BatchItem>,
+    pub results: Vec<ListingBatchItem>,
+}
+
+/// The answer: one listing's findings, or one result per item of a batch (documentation only).
+#[derive(ToSchema)]
+#[allow(dead_code)]
+pub enum ListingCheckResult {
+    One(ListingCheckResponse),
+    Batch(ListingBatchResponse),
 }
 
 fn severity_str(s: Severity) -> &'static str {
@@ -184,10 +192,10 @@ pub fn field_text<'a>(listing: &'a Listing, f: &Finding) -> &'a str {
     }
 }
 
-fn finding_body(listing: &Listing, f: &Finding) -> FindingBody {
+fn finding_body(listing: &Listing, f: &Finding) -> ListingFinding {
     use tradelane_listing_qa::FieldRef;
     let text = field_text(listing, f);
-    FindingBody {
+    ListingFinding {
         rule_id: f.rule_id.clone(),
         entry_id: f.entry_id.clone(),
         severity: severity_str(f.severity).to_string(),
@@ -196,7 +204,7 @@ fn finding_body(listing: &Listing, f: &Finding) -> FindingBody {
             FieldRef::Bullet(i) => Some(i),
             _ => None,
         },
-        span: f.span.map(|s| SpanBody {
+        span: f.span.map(|s| FindingSpan {
             char_start: s.char_start,
             char_end: s.char_end,
             byte_start: s.byte_start,
@@ -205,7 +213,7 @@ fn finding_body(listing: &Listing, f: &Finding) -> FindingBody {
             utf16_end: utf16_offset(text, s.char_end),
         }),
         excerpt: f.excerpt.clone(),
-        message: MessageBody {
+        message: FindingMessage {
             en: f.message.en.clone(),
             zh: f.message.zh.clone(),
         },
@@ -215,9 +223,9 @@ fn finding_body(listing: &Listing, f: &Finding) -> FindingBody {
     }
 }
 
-fn response(listing: &Listing, findings: &[Finding]) -> CheckResponse {
+fn response(listing: &Listing, findings: &[Finding]) -> ListingCheckResponse {
     let count = |s: Severity| findings.iter().filter(|f| f.severity == s).count();
-    CheckResponse {
+    ListingCheckResponse {
         errors: count(Severity::Error),
         warnings: count(Severity::Warning),
         info: count(Severity::Info),
@@ -239,8 +247,8 @@ impl From<ListingBody> for Listing {
     }
 }
 
-impl From<SourceBody> for SourceListing {
-    fn from(b: SourceBody) -> SourceListing {
+impl From<SourceListingBody> for SourceListing {
+    fn from(b: SourceListingBody) -> SourceListing {
         SourceListing {
             locale: b.locale,
             title: b.title,
@@ -275,7 +283,11 @@ struct Prepared {
     date: jiff::civil::Date,
 }
 
-fn prepare(req: CheckRequest, prefix: &str, errors: &mut Vec<FieldErrorBody>) -> Option<Prepared> {
+fn prepare(
+    req: ListingCheckRequest,
+    prefix: &str,
+    errors: &mut Vec<FieldErrorBody>,
+) -> Option<Prepared> {
     let before = errors.len();
     let l = &req.listing;
     if l.marketplace.trim().is_empty() {
@@ -326,7 +338,7 @@ fn prepare(req: CheckRequest, prefix: &str, errors: &mut Vec<FieldErrorBody>) ->
     })
 }
 
-fn run(engine: &QaEngine, p: &Prepared) -> CheckResponse {
+fn run(engine: &QaEngine, p: &Prepared) -> ListingCheckResponse {
     let findings = engine.check(&CheckInput {
         listing: &p.listing,
         source: p.source.as_ref(),
@@ -339,12 +351,12 @@ fn run(engine: &QaEngine, p: &Prepared) -> CheckResponse {
 
 /// Check one listing, or a batch of listings.
 ///
-/// One listing answers `CheckResponse`; a batch (`{"items": [...]}`) answers `BatchResponse` with
+/// One listing answers `ListingCheckResponse`; a batch (`{"items": [...]}`) answers `ListingBatchResponse` with
 /// one result per item in order. Lengths are counted as the marketplace counts them (characters,
 /// not bytes; Amazon search terms in bytes); spans are given in chars, UTF-8 bytes and UTF-16
 /// units. Nothing is stored; any role may check.
-#[utoipa::path(post, path = "/listings/check", tag = "listings", request_body = CheckBody,
-    responses((status = 200, description = "CheckResponse for one listing, BatchResponse for a batch", body = CheckResponse),
+#[utoipa::path(post, path = "/listings/check", tag = "listings", request_body = ListingCheckBody,
+    responses((status = 200, description = "ListingCheckResponse for one listing, ListingBatchResponse for a batch", body = ListingCheckResult),
         (status = 401, body = ErrorBody), (status = 422, body = ErrorBody)))]
 pub async fn check_listings(
     _caller: Principal,
@@ -353,13 +365,13 @@ pub async fn check_listings(
     let engine = engine()?;
     let mut errors = Vec::new();
     match parse_body(body)? {
-        CheckBody::One(req) => {
+        ListingCheckBody::One(req) => {
             let Some(p) = prepare(*req, "", &mut errors) else {
                 return Err(invalid(errors));
             };
             Ok(Json(run(engine, &p)).into_response())
         }
-        CheckBody::Batch { items } => {
+        ListingCheckBody::Batch { items } => {
             if items.len() > MAX_BATCH {
                 return Err(ApiError::validation(
                     "items",
@@ -380,7 +392,7 @@ pub async fn check_listings(
                 prepared
                     .iter()
                     .enumerate()
-                    .map(|(index, p)| BatchItem {
+                    .map(|(index, p)| ListingBatchItem {
                         index,
                         result: run(engine, p),
                     })
@@ -388,7 +400,7 @@ pub async fn check_listings(
             })
             .await
             .map_err(|e| ApiError::internal("checking listings", e))?;
-            Ok(Json(BatchResponse {
+            Ok(Json(ListingBatchResponse {
                 checked: results.len(),
                 with_errors: results.iter().filter(|r| r.result.errors > 0).count(),
                 results,
@@ -400,7 +412,7 @@ pub async fn check_listings(
 
 /// `{"items": [...]}` is a batch, anything else one listing; a request that is not a listing is
 /// a 422 naming its position and serde's reason.
-fn parse_body(value: serde_json::Value) -> ApiResult<CheckBody> {
+fn parse_body(value: serde_json::Value) -> ApiResult<ListingCheckBody> {
     let not_a_listing = |at: &str, e: serde_json::Error| {
         ApiError::validation(
             at,
@@ -425,11 +437,11 @@ fn parse_body(value: serde_json::Value) -> ApiResult<CheckBody> {
                 .map(|(i, v)| {
                     serde_json::from_value(v).map_err(|e| not_a_listing(&format!("items[{i}]"), e))
                 })
-                .collect::<ApiResult<Vec<CheckRequest>>>()?;
-            Ok(CheckBody::Batch { items })
+                .collect::<ApiResult<Vec<ListingCheckRequest>>>()?;
+            Ok(ListingCheckBody::Batch { items })
         }
         other => serde_json::from_value(other)
-            .map(|r| CheckBody::One(Box::new(r)))
+            .map(|r| ListingCheckBody::One(Box::new(r)))
             .map_err(|e| not_a_listing("body", e)),
     }
 }
@@ -463,7 +475,7 @@ mod tests {
 
     #[test]
     fn invalid_fields_are_named_with_their_batch_position() {
-        let req: CheckRequest = serde_json::from_str(
+        let req: ListingCheckRequest = serde_json::from_str(
             r#"{"listing":{"marketplace":"","locale":"x","title":"t"},"date":"26.11.2026"}"#,
         )
         .expect("valid JSON shape");
@@ -487,12 +499,12 @@ mod tests {
             r#"{"listing":{"marketplace":"amazon","locale":"en-US","title":"Lamp"}}"#,
         ))
         .expect("one listing");
-        assert!(matches!(one, CheckBody::One(_)));
+        assert!(matches!(one, ListingCheckBody::One(_)));
         let batch = parse_body(json(
             r#"{"items":[{"listing":{"marketplace":"amazon","locale":"en-US","title":"Lamp"}}]}"#,
         ))
         .expect("a batch");
-        assert!(matches!(batch, CheckBody::Batch { items } if items.len() == 1));
+        assert!(matches!(batch, ListingCheckBody::Batch { items } if items.len() == 1));
         let bad = parse_body(json(r#"{"items":[{"listing":{"marketplace":"amazon","locale":"en-US","title":"Lamp"}}, {"listing": 3}]}"#))
             .expect_err("second item is not a listing");
         assert!(format!("{:?}", bad.body()).contains("items[1]"));
