@@ -115,6 +115,9 @@ pub async fn run(global: &GlobalOpts, args: &DemoArgs) -> Result<()> {
             password
         );
     }
+    if created_users < DEMO_USERS.len() {
+        println!("  (users from an earlier `tradelane demo` run keep the password they had)");
+    }
     println!();
     if args.no_serve {
         println!(
