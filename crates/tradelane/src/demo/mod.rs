@@ -49,19 +49,19 @@ pub struct DemoUser {
 pub const DEMO_USERS: [DemoUser; 3] = [
     DemoUser {
         email: "demo@tradelane.local",
-        name: "王芳 (Owner)",
+        name: "王芳",
         role: Role::Owner,
         locale: UiLang::ZhCn,
     },
     DemoUser {
         email: "operator@tradelane.local",
-        name: "Li Wei (Operator)",
+        name: "Li Wei",
         role: Role::Operator,
         locale: UiLang::En,
     },
     DemoUser {
         email: "viewer@tradelane.local",
-        name: "Anna Schmidt (Viewer)",
+        name: "Anna Schmidt",
         role: Role::Viewer,
         locale: UiLang::En,
     },

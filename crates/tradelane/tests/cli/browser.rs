@@ -137,6 +137,8 @@ fn login_import_chinese_csv_switch_language_logout() {
         "zh-CN",
     ]);
     let upload = env.write("上传-catalogue.csv", UPLOAD_CSV.as_bytes());
+    // The demo organisation too, for the screenshots of a full catalogue (README).
+    env.ok(&["demo", "--no-serve"]);
 
     let port = free_port();
     let addr: SocketAddr = ([127, 0, 0, 1], port).into();
@@ -378,4 +380,39 @@ async fn steps(client: &Client, base: &str, upload: &Path) {
         .await
         .expect("open catalogue");
     wait_css(client, "#login-form").await;
+
+    // The demo owner sees the demo catalogue, in Chinese (the owner's language).
+    wait_css(client, "#login-email")
+        .await
+        .send_keys("demo@tradelane.local")
+        .await
+        .expect("type e-mail");
+    wait_css(client, "#login-password")
+        .await
+        .send_keys("tradelane-demo")
+        .await
+        .expect("type password");
+    wait_css(client, "#login-submit")
+        .await
+        .click()
+        .await
+        .expect("submit login");
+    wait_css(client, "#sku-table").await;
+    let demo_rows = client
+        .find_all(Locator::Css("[data-testid=sku-row]"))
+        .await
+        .expect("sku rows");
+    assert!(
+        demo_rows.len() >= 20,
+        "the demo catalogue fills the first page: {}",
+        demo_rows.len()
+    );
+    assert!(
+        client
+            .find(Locator::Css("[data-sku-code='WEB-TWS-01']"))
+            .await
+            .is_err(),
+        "another organisation's SKU is not visible"
+    );
+    shot(client, "09-demo-catalogue").await;
 }
