@@ -4,8 +4,12 @@
 mod helpers;
 
 mod auth;
+mod compliance;
 mod import;
 mod isolation;
+mod landed_cost;
+mod listings;
 mod openapi;
 mod pages;
+mod shipments;
 mod skus;
