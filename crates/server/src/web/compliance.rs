@@ -185,7 +185,26 @@ fn rows_from(gap: &GapResponse, t: &Tr, base: &str, sel: (&str, &str)) -> Vec<Ro
                             action.len(),
                             c.lines.len()
                         ),
-                        other => t.t(status_key(other)).to_string(),
+                        other => {
+                            // Conditional rules do not decide the cell; the seller must still judge them.
+                            let to_check = c
+                                .lines
+                                .iter()
+                                .filter(|l| l.conditional.is_some() && line_needs_action(&l.status))
+                                .count();
+                            if to_check > 0 && matches!(other, "met" | "expiring") {
+                                format!(
+                                    "{} · {}",
+                                    t.t(status_key(other)),
+                                    t.tf(
+                                        "compliance.cell.to_check",
+                                        &[("n", &to_check.to_string())]
+                                    )
+                                )
+                            } else {
+                                t.t(status_key(other)).to_string()
+                            }
+                        }
                     };
                     let mut title = c.summary.clone();
                     if !action.is_empty() {
