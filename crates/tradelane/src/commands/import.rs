@@ -429,6 +429,77 @@ mod tests {
         );
     }
 
+    fn headers(names: &[&str]) -> Vec<String> {
+        names.iter().map(|h| h.to_string()).collect()
+    }
+
+    #[test]
+    fn mapping_overrides_set_and_clear_fields_by_header() {
+        let h = headers(&["货号", "备注", "品名"]);
+        let mut mapping = tradelane_catalogue_io::suggest_mapping(&h);
+        assert_eq!(
+            mapping.columns[1].field, None,
+            "备注 (remark) is not a catalogue field"
+        );
+        apply_mapping_overrides(&mut mapping, r#"{"备注": "brand", "品名": null}"#)
+            .expect("valid overrides");
+        assert_eq!(mapping.columns[0].field, Some(Field::SkuCode));
+        assert_eq!(mapping.columns[1].field, Some(Field::Brand));
+        assert_eq!(mapping.columns[2].field, None);
+        apply_mapping_overrides(&mut mapping, r#"{"备注": "national_hs_code:US"}"#).expect("valid");
+        assert_eq!(
+            mapping.columns[1].field.as_ref().map(Field::key).as_deref(),
+            Some("national_hs_code:US")
+        );
+    }
+
+    #[test]
+    fn mapping_overrides_name_what_is_wrong() {
+        let h = headers(&["货号", "品名"]);
+        let mut mapping = tradelane_catalogue_io::suggest_mapping(&h);
+        let unknown_column = apply_mapping_overrides(&mut mapping, r#"{"SKU": "sku_code"}"#)
+            .expect_err("no such column");
+        assert_eq!(
+            crate::exit::code_for(&unknown_column),
+            crate::exit::VALIDATION
+        );
+        assert!(
+            unknown_column.to_string().contains("货号, 品名"),
+            "{unknown_column}"
+        );
+        let unknown_field = apply_mapping_overrides(&mut mapping, r#"{"品名": "name"}"#)
+            .expect_err("no such field");
+        assert!(
+            unknown_field.to_string().contains("title"),
+            "lists the fields: {unknown_field}"
+        );
+        let not_object = apply_mapping_overrides(&mut mapping, "[1]").expect_err("not an object");
+        assert!(
+            not_object.to_string().contains("JSON object"),
+            "{not_object}"
+        );
+    }
+
+    #[test]
+    fn rows_with_errors_leave_no_records_behind() {
+        let csv = "货号,品名,海关编码\nOK-1,Good,851830\nBAD-1,Bad,85AB30\n";
+        let prepared = prepare_import(
+            ImportSource::Bytes {
+                name: "t.csv".into(),
+                bytes: csv.as_bytes().to_vec(),
+            },
+            None,
+        )
+        .expect("readable");
+        assert_eq!(prepared.rows, 2);
+        assert_eq!(prepared.error_count(), 1);
+        assert_eq!(prepared.errors[0].line, 3, "the line as Excel shows it");
+        assert!(
+            prepared.records.is_empty(),
+            "nothing of a file with errors is kept for commit"
+        );
+    }
+
     #[test]
     fn stdin_is_a_dash() {
         assert!(matches!(
