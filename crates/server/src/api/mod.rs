@@ -101,7 +101,10 @@ fn v1() -> OpenApiRouter<AppState> {
                 .routes(routes!(landed_cost::import_ecb))
                 .layer(DefaultBodyLimit::max(64 * 1024 * 1024)),
         )
-        .routes(routes!(shipments::list_shipments, shipments::create_shipment))
+        .routes(routes!(
+            shipments::list_shipments,
+            shipments::create_shipment
+        ))
         .routes(routes!(shipments::get_shipment))
         .routes(routes!(shipments::add_events))
         .merge(

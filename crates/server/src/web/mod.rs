@@ -1,8 +1,8 @@
 //! Server-rendered HTML pages. Handlers are thin: extract, call the store, fill a template.
 
 mod audit;
-mod compliance;
 mod catalogue;
+mod compliance;
 mod import;
 mod landed_cost;
 mod layout;
@@ -56,6 +56,7 @@ pub fn router() -> Router<AppState> {
         .route("/catalogue/{id}/landed-cost", get(landed_cost::sku_markets))
         .route("/listings", get(listings::form_page).post(listings::check))
         .route("/compliance", get(compliance::page))
+        .route("/compliance/gap.csv", get(compliance::export_csv))
         .merge(modules::router())
 }
 

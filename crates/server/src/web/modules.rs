@@ -38,11 +38,10 @@ fn page(
 }
 
 pub fn router() -> Router<AppState> {
-    Router::new()
-        .route(
-            "/freight",
-            get(|u: PageUser| async move {
-                page(&u, "/freight", msg("nav.freight"), msg("coming.freight"))
-            }),
-        )
+    Router::new().route(
+        "/freight",
+        get(|u: PageUser| async move {
+            page(&u, "/freight", msg("nav.freight"), msg("coming.freight"))
+        }),
+    )
 }
