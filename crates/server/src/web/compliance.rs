@@ -69,6 +69,8 @@ struct CompliancePage {
     explain_error: Option<String>,
     /// (status, message key) for the colour legend.
     legend: Vec<(&'static str, &'static str)>,
+    /// Link to the CSV export of the same markets.
+    export_href: String,
 }
 
 /// Decodes one `application/x-www-form-urlencoded` component (`+` is a space).
@@ -319,9 +321,96 @@ pub async fn page(
         .into_iter()
         .map(|s| (s, status_key(s)))
         .collect(),
+        export_href: format!("/compliance/gap.csv?{base}"),
         l,
     }
     .into_response())
+}
+
+/// One CSV field: quoted when needed; a leading formula character is neutralised so a spreadsheet shows the
+/// text instead of evaluating it.
+fn csv_field(text: &str) -> String {
+    let text = if text.starts_with(['=', '+', '-', '@']) {
+        format!("'{text}")
+    } else {
+        text.to_string()
+    };
+    if text.contains([',', '"', '\n', '\r']) {
+        format!("\"{}\"", text.replace('"', "\"\""))
+    } else {
+        text
+    }
+}
+
+/// The gap matrix as CSV (one row per requirement line, or per cell without lines), for the selected markets.
+pub async fn export_csv(
+    State(state): State<AppState>,
+    PageUser(user): PageUser,
+    RawQuery(raw): RawQuery,
+) -> Result<Response, PageError> {
+    let l = Layout::for_user(&user, "compliance", "/compliance");
+    let t = l.t;
+    let query = parse_query(raw.as_deref());
+    let today = jiff::tz::TimeZone::UTC
+        .to_datetime(jiff::Timestamp::now())
+        .date();
+    let gap = gap_matrix(&state, user.org_id, &query.markets, today)
+        .await
+        .map_err(|e| {
+            tracing::error!(error = %e, "compliance gap export");
+            l.error(StatusCode::INTERNAL_SERVER_ERROR, t.t("error.internal"))
+        })?;
+    let mut out =
+        String::from("sku,market,requirement,title,status,reason,source,uncertain,conditional\r\n");
+    for sku in &gap.skus {
+        for cell in &sku.cells {
+            if cell.lines.is_empty() {
+                let fields = [
+                    sku.code.as_str(),
+                    cell.market.as_str(),
+                    "",
+                    "",
+                    cell.status.as_str(),
+                    cell.summary.as_str(),
+                    "",
+                    "false",
+                    "",
+                ];
+                out.push_str(&fields.map(csv_field).join(","));
+                out.push_str("\r\n");
+            }
+            for line in &cell.lines {
+                let fields = [
+                    sku.code.as_str(),
+                    cell.market.as_str(),
+                    line.requirement.as_str(),
+                    line.title.as_str(),
+                    line.status.as_str(),
+                    line.reason.as_str(),
+                    line.source.as_str(),
+                    if line.uncertain { "true" } else { "false" },
+                    line.conditional.as_deref().unwrap_or(""),
+                ];
+                out.push_str(&fields.map(csv_field).join(","));
+                out.push_str("\r\n");
+            }
+        }
+    }
+    Ok((
+        [
+            (
+                axum::http::header::CONTENT_TYPE,
+                "text/csv; charset=utf-8".to_string(),
+            ),
+            (
+                axum::http::header::CONTENT_DISPOSITION,
+                format!("attachment; filename=\"compliance-gap-{}.csv\"", gap.date),
+            ),
+        ],
+        // A BOM so Excel opens the UTF-8 file with the right encoding.
+        format!("\u{feff}{out}"),
+    )
+        .into_response())
 }
 
 #[cfg(test)]
@@ -345,5 +434,12 @@ mod tests {
         assert_eq!(decode("100%"), "100%");
         assert_eq!(decode("%zz"), "%zz");
         assert_eq!(decode(&encode("a b/ü")), "a b/ü");
+    }
+
+    #[test]
+    fn csv_fields_are_quoted_and_formulas_neutralised() {
+        assert_eq!(csv_field("plain"), "plain");
+        assert_eq!(csv_field("a, \"b\""), "\"a, \"\"b\"\"\"");
+        assert_eq!(csv_field("=HYPERLINK(1)"), "'=HYPERLINK(1)");
     }
 }

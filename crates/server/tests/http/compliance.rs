@@ -234,3 +234,37 @@ async fn openapi_describes_the_compliance_endpoints() {
         json!({"paths": paths, "schemas": schemas})
     );
 }
+
+#[tokio::test]
+async fn gap_csv_export_is_the_callers_catalogue_only() {
+    for app in TestApp::all().await {
+        let org_a = app.org("A").await;
+        let org_b = app.org("B").await;
+        let a = app.member(org_a, "a@a.test", Role::Owner).await;
+        app.member(org_b, "b@b.test", Role::Owner).await;
+        app.api(
+            Method::POST,
+            "/api/v1/skus",
+            Some(&a.token),
+            Some(power_bank("A-PB")),
+        )
+        .await;
+        let session_a = app.login("a@a.test").await;
+        let csv = app.page("/compliance/gap.csv?m=US", Some(&session_a)).await;
+        assert_eq!(csv.status, StatusCode::OK, "{}", app.label);
+        assert!(csv.header("content-type").starts_with("text/csv"));
+        let text = csv.text();
+        assert!(
+            text.contains("sku,market,requirement,title,status"),
+            "{text}"
+        );
+        assert!(text.contains("A-PB,US,TR-UN38.3,"), "{text}");
+
+        let session_b = app.login("b@b.test").await;
+        let other = app
+            .page("/compliance/gap.csv?m=US", Some(&session_b))
+            .await
+            .text();
+        assert!(!other.contains("A-PB"), "{}: {other}", app.label);
+    }
+}
