@@ -443,7 +443,9 @@ impl<'r> RowReader<'r> {
                 if n.ambiguous {
                     self.ambiguous.push(binding.display_name());
                 }
-                Some(n.value)
+                // "1.50" typed in a CSV and 1.5 read back from an XLSX number cell are the same
+                // quantity; one canonical scale keeps a re-import of an export "unchanged".
+                Some(n.value.normalize())
             }
             Err(expected) => {
                 self.error(Some(binding), field, text, expected);
@@ -643,6 +645,11 @@ impl<'r> RowReader<'r> {
                 "a value of zero or more",
             );
             return None;
+        }
+        // Money shows at least its currency's minor units (2.5 USD is stored as 2.50 USD).
+        let mut amount = amount;
+        if amount.scale() < currency.minor_units() {
+            amount.rescale(currency.minor_units());
         }
         Some(Money::new(amount, currency))
     }
