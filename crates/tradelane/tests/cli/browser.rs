@@ -201,10 +201,18 @@ async fn scenario(base: &str, driver_port: u16, chromium: &Path, profile: &Path,
         .await
         .expect("connect to chromedriver");
 
-    let result = steps(&client, base, upload).await;
-    // Always end the browser session, then report.
+    // The steps run as their own task so that a failed assertion still ends the browser
+    // session below; killing chromedriver alone would leave Chromium running.
+    let steps_client = client.clone();
+    let (base, upload) = (base.to_string(), upload.to_path_buf());
+    let outcome = tokio::spawn(async move { steps(&steps_client, &base, &upload).await }).await;
     let _ = client.close().await;
-    result
+    if let Err(err) = outcome {
+        match err.try_into_panic() {
+            Ok(panic) => std::panic::resume_unwind(panic),
+            Err(err) => panic!("the browser steps did not finish: {err}"),
+        }
+    }
 }
 
 async fn steps(client: &Client, base: &str, upload: &Path) {
