@@ -55,6 +55,11 @@ pub struct CheckArgs {
     /// Check with the rules in force on this day (YYYY-MM-DD). Default: today (UTC).
     #[arg(long)]
     pub date: Option<String>,
+    /// Organisation glossary as JSON (`{"terms": [{"source", "translations": {"de-DE": ...}}],
+    /// "do_not_translate": [...], "forbidden": [{"term", "markets": [...]}]}`), applied to every
+    /// listing that does not carry its own (JSON lines may).
+    #[arg(long)]
+    pub glossary: Option<PathBuf>,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
@@ -147,7 +152,20 @@ fn check(global: &GlobalOpts, args: &CheckArgs) -> Result<()> {
     } else {
         args.file.display().to_string()
     };
-    let inputs = match parse_input(&bytes, &defaults) {
+    let glossary: Option<Glossary> = match &args.glossary {
+        Some(path) => {
+            let text = std::fs::read_to_string(path)
+                .with_context(|| format!("reading {}", path.display()))?;
+            Some(serde_json::from_str(&text).map_err(|e| {
+                validation(format!(
+                    "{}: not a glossary ({e}); expected {{\"terms\": [...], \"do_not_translate\": [...], \"forbidden\": [...]}}",
+                    path.display()
+                ))
+            })?)
+        }
+        None => None,
+    };
+    let mut inputs = match parse_input(&bytes, &defaults) {
         Ok(inputs) => inputs,
         Err(errors) => {
             for e in &errors {
@@ -159,6 +177,11 @@ fn check(global: &GlobalOpts, args: &CheckArgs) -> Result<()> {
             )));
         }
     };
+    if let Some(g) = &glossary {
+        for input in inputs.iter_mut().filter(|i| i.glossary.is_none()) {
+            input.glossary = Some(g.clone());
+        }
+    }
     let engine = QaEngine::new().context("loading the listing rule data")?;
     let known: Vec<&str> = engine
         .marketplaces()
@@ -413,10 +436,9 @@ fn recognise(header: &str) -> Option<Column> {
         (false, key.as_str())
     };
     let bullet = |r: &str| -> Option<usize> {
-        let digits = ["bullet", "bulletpoint", "要点", "卖点", "五点描述", "五点"]
+        let n: usize = ["bulletpoint", "bullet", "要点", "卖点", "五点描述", "五点"]
             .iter()
-            .find_map(|p| r.strip_prefix(p))?;
-        let n: usize = digits.parse().ok()?;
+            .find_map(|p| r.strip_prefix(p)?.parse().ok())?;
         (1..=MAX_BULLETS).contains(&n).then(|| n - 1)
     };
     if let Some(i) = bullet(rest) {

@@ -113,3 +113,35 @@ fn convert_between_simplified_and_traditional() {
     run.exit_code(0);
     assert_eq!(run.stdout, "无线鼠标");
 }
+
+#[test]
+fn a_glossary_file_applies_to_every_row() {
+    let env = Env::sqlite();
+    let csv = "sku,marketplace,locale,title\nEB-04,amazon,de-DE,Kabellose Ohrhörer Sonix\n";
+    let file = env.write("g.csv", csv.as_bytes());
+    let glossary = env.write(
+        "glossary.json",
+        r#"{"do_not_translate": ["SoundX"], "forbidden": [{"term": "Ohrhörer", "markets": ["DE"]}]}"#
+            .as_bytes(),
+    );
+    let run = env.run(&[
+        "listings",
+        "check",
+        file.to_str().expect("utf-8 path"),
+        "--glossary",
+        glossary.to_str().expect("utf-8 path"),
+    ]);
+    run.exit_code(1);
+    assert!(run.stdout.contains("glossary.forbidden"), "{}", run.stdout);
+
+    let bad = env.write("bad.json", b"[1, 2]");
+    let run = env.run(&[
+        "listings",
+        "check",
+        file.to_str().expect("utf-8 path"),
+        "--glossary",
+        bad.to_str().expect("utf-8 path"),
+    ]);
+    run.exit_code(2);
+    assert!(run.stderr.contains("not a glossary"), "{}", run.stderr);
+}
