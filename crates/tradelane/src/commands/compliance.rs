@@ -1122,3 +1122,94 @@ fn thresholds(global: &GlobalOpts, args: &ThresholdsArgs) -> Result<()> {
     }
     Ok(())
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn write(dir: &tempfile::TempDir, name: &str, text: &str) -> PathBuf {
+        let path = dir.path().join(name);
+        std::fs::write(&path, text).expect("write fixture");
+        path
+    }
+
+    #[test]
+    fn classes_must_be_nice_classes() {
+        assert_eq!(
+            parse_classes("9; 25|35", "x").expect("valid"),
+            vec![9, 25, 35]
+        );
+        assert!(parse_classes("", "x").expect("empty is fine").is_empty());
+        let err = parse_classes("9;46", "marks.csv line 3").expect_err("46 is not a class");
+        assert!(err.to_string().contains("marks.csv line 3"), "{err}");
+    }
+
+    #[test]
+    fn flags_accept_common_spellings_and_name_the_cell_when_wrong() {
+        assert!(parse_flag("Yes", "c").expect("yes"));
+        assert!(!parse_flag("", "c").expect("empty = no"));
+        let err = parse_flag("maybe", "orders.csv line 4, column marketplace_collected")
+            .expect_err("maybe is not a flag");
+        assert!(err.to_string().contains("line 4"), "{err}");
+    }
+
+    #[test]
+    fn orders_read_subdivisions_and_reject_bad_amounts_with_the_row() {
+        let dir = tempfile::tempdir().expect("tempdir");
+        let good = write(
+            &dir,
+            "orders.csv",
+            "date,destination,net_amount,currency,marketplace_collected\n\
+             2026-01-02,US-CA,10.50,USD,yes\n2026-01-03,de,5,EUR,\n",
+        );
+        let orders = read_orders(&good).expect("valid orders");
+        assert_eq!(orders.len(), 2);
+        assert_eq!(orders[0].destination.code(), "US");
+        assert!(orders[0].subdivision.is_some());
+        assert!(orders[0].marketplace_collected);
+        assert_eq!(orders[1].id, "line 3");
+
+        let bad = write(
+            &dir,
+            "bad.csv",
+            "date,destination,net_amount,currency\n2026-01-02,DE,ten,EUR\n",
+        );
+        let err = read_orders(&bad).expect_err("'ten' is not a number");
+        assert!(
+            err.to_string().contains("line 2, column net_amount"),
+            "{err}"
+        );
+    }
+
+    #[test]
+    fn listings_collect_bullets_and_images_and_need_a_title() {
+        let dir = tempfile::tempdir().expect("tempdir");
+        let path = write(
+            &dir,
+            "l.csv",
+            "sku,title,bullet2,bullet1,images,classes\nA,Lamp,second,first,x/a.jpg|b.png,11\n",
+        );
+        let listings = listings_from_csv(&path).expect("valid");
+        let (label, l) = &listings[0];
+        assert_eq!(label, "A");
+        assert_eq!(l.bullets, vec!["first", "second"]);
+        assert_eq!(l.image_file_names.len(), 2);
+        assert_eq!(l.classes, vec![11]);
+
+        let untitled = write(&dir, "u.csv", "sku,title\nA,\n");
+        assert!(listings_from_csv(&untitled).is_err());
+    }
+
+    #[test]
+    fn other_currencies_are_never_converted() {
+        let usd: Money = "10.00 USD".parse().expect("money");
+        assert_eq!(
+            same_currency(&usd, Currency::parse("USD").expect("usd")),
+            Some(usd)
+        );
+        assert_eq!(
+            same_currency(&usd, Currency::parse("EUR").expect("eur")),
+            None
+        );
+    }
+}
