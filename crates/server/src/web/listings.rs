@@ -194,6 +194,7 @@ pub async fn form_page(PageUser(user): PageUser) -> Response {
 
 pub async fn check(
     PageUser(user): PageUser,
+    headers: axum::http::HeaderMap,
     Form(form): Form<HashMap<String, String>>,
 ) -> Result<Response, PageError> {
     let l = Layout::for_user(&user, "listings", "/listings");
@@ -239,7 +240,8 @@ pub async fn check(
     };
     let has_source = !source.title.is_empty()
         || source.bullets.iter().any(|b| !b.is_empty())
-        || !source.description.is_empty();
+        || !source.description.is_empty()
+        || !source.search_terms.is_empty();
     if listing.title.is_empty() {
         errors.push(t.t(msg("listings.error.title")).to_string());
     }
@@ -256,11 +258,14 @@ pub async fn check(
         ));
     }
     if !errors.is_empty() {
-        return Ok((
-            axum::http::StatusCode::UNPROCESSABLE_ENTITY,
-            page(l, &form, errors, None),
-        )
-            .into_response());
+        // htmx does not swap 4xx answers by default; its partial update carries the messages
+        // with a 200, a plain form POST gets the 422.
+        let status = if headers.contains_key("hx-request") {
+            axum::http::StatusCode::OK
+        } else {
+            axum::http::StatusCode::UNPROCESSABLE_ENTITY
+        };
+        return Ok((status, page(l, &form, errors, None)).into_response());
     }
     let engine = engine()
         .map_err(|e| l.error(axum::http::StatusCode::INTERNAL_SERVER_ERROR, e.to_string()))?;

@@ -24,12 +24,7 @@ async fn check_requires_authentication() {
             )
             .await;
         assert_eq!(r.status, StatusCode::UNAUTHORIZED, "{}", app.label);
-        assert_eq!(
-            r.json()["error"]["code"],
-            "unauthorized",
-            "{}",
-            app.label
-        );
+        assert_eq!(r.json()["error"]["code"], "unauthorized", "{}", app.label);
     }
 }
 
@@ -182,6 +177,29 @@ async fn the_page_marks_findings_and_escapes_hostile_text() {
             "{html}"
         );
         assert!(html.contains("促销用语"), "{html}");
+
+        // A form without a title is answered with the form and a message, not a check.
+        let r = app
+            .form(
+                "/listings",
+                &session,
+                &[
+                    ("marketplace", "amazon"),
+                    ("locale", "en-US"),
+                    ("source_locale", "zh-CN"),
+                    ("bullet1", "Bright <b>light</b>"),
+                ],
+                true,
+            )
+            .await;
+        assert_eq!(r.status, StatusCode::UNPROCESSABLE_ENTITY, "{}", app.label);
+        let html = r.text();
+        assert!(html.contains("译文标题为空"), "{html}");
+        assert!(
+            html.contains("Bright &#60;b&#62;light"),
+            "the typed bullet is kept: {html}"
+        );
+        assert!(!html.contains("data-testid=\"qa-results\""), "{html}");
 
         // Without the CSRF token the check is refused.
         let r = app
