@@ -69,6 +69,11 @@ fn gbk_csv_with_chinese_headers_imports_correctly() {
             env.backend,
             run.stdout
         );
+        assert!(
+            !run.stderr.contains('\u{1b}'),
+            "no progress bar or colour codes when stderr is not a terminal: {:?}",
+            run.stderr
+        );
         check_chinese_catalogue(&env);
     }
 }
