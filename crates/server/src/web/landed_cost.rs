@@ -262,6 +262,12 @@ fn today() -> jiff::civil::Date {
         .date()
 }
 
+/// The amount alone, with as many decimals as its currency has minor units.
+fn amount(m: &Money) -> String {
+    let dp = m.currency().minor_units() as usize;
+    format!("{:.dp$}", m.amount())
+}
+
 /// An amount with as many decimals as its currency has minor units ("3.00 EUR", "1200 JPY").
 fn money(m: &Money) -> String {
     let dp = m.currency().minor_units() as usize;
@@ -627,11 +633,11 @@ fn compare(t: Tr, pack: &RulePack, basis: &QuoteBasis, template: &QuoteRequest) 
                 rows.push(MarketRow {
                     country: label,
                     currency: q.totals.total.currency().code().to_string(),
-                    duties: q.totals.duties.amount().to_string(),
-                    taxes: q.totals.taxes.amount().to_string(),
-                    fees: q.totals.fees.amount().to_string(),
-                    landed_dest: q.totals.landed_cost.amount().to_string(),
-                    landed_seller: s.landed_cost.amount().to_string(),
+                    duties: amount(&q.totals.duties),
+                    taxes: amount(&q.totals.taxes),
+                    fees: amount(&q.totals.fees),
+                    landed_dest: amount(&q.totals.landed_cost),
+                    landed_seller: amount(&s.landed_cost),
                     regime: q.regime.summary.to_string(),
                     uncertain,
                     error: String::new(),
@@ -813,7 +819,15 @@ pub async fn page(
         .filter(|s| s.record.hs_code.is_some() && s.record.unit_value.is_some())
         .map(|s| Choice {
             value: s.id.0.to_string(),
-            label: format!("{} · {}", s.record.code.as_str(), s.record.title),
+            // Short enough that the line table fits a laptop screen.
+            label: {
+                let full = format!("{} · {}", s.record.code.as_str(), s.record.title);
+                if full.chars().count() > 34 {
+                    format!("{}…", full.chars().take(33).collect::<String>())
+                } else {
+                    full
+                }
+            },
             selected: false,
         })
         .collect();
