@@ -209,7 +209,7 @@ async fn main() {
         consignment.len() / 1024,
         batch_body.len() / 1024
     );
-    let mut time = |times: &mut Vec<Duration>, t: Instant| times.push(t.elapsed());
+    let time = |times: &mut Vec<Duration>, t: Instant| times.push(t.elapsed());
     let mut t_cons = Vec::new();
     for _ in 0..rounds {
         let t = Instant::now();
