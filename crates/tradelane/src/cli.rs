@@ -82,6 +82,38 @@ pub enum Command {
     /// Performance measurements (see crates/tradelane/BENCHMARKS.md).
     #[command(subcommand)]
     Bench(BenchCommand),
+    /// 3D container load planning: `load plan cartons.csv --container 40HQ -o plan.svg`.
+    #[command(subcommand)]
+    Load(crate::commands::load::LoadCommand),
+    /// Freight: compare forwarder rate cards for a carton list on a lane.
+    #[command(subcommand)]
+    Freight(crate::commands::freight::FreightCommand),
+    /// Listing QA: check listings against marketplace rules; Simplified/Traditional Chinese conversion.
+    #[command(subcommand)]
+    Listings(crate::commands::listings::ListingsCommand),
+    /// Landed-cost rule packs: check, load, show.
+    #[command(subcommand)]
+    Rules(crate::commands::rules::RulesCommand),
+    /// Exchange rates for landed-cost quotes (ECB reference rates).
+    #[command(subcommand)]
+    Fx(crate::commands::fx::FxCommand),
+    /// Landed cost: duties, import taxes and fees per order line, every figure explained.
+    #[command(subcommand)]
+    LandedCost(crate::commands::landed_cost::LandedCostCommand),
+    /// Shipments: create, list, import forwarder event spreadsheets.
+    #[command(subcommand)]
+    Shipments(crate::commands::shipments::ShipmentsCommand),
+    /// A shipment's status and timeline by tracking number; `track normalize` for scripts.
+    Track(crate::commands::track::TrackArgs),
+    /// Product compliance: gap matrix, requirements per SKU and market, trademark screening.
+    #[command(subcommand)]
+    Compliance(crate::commands::compliance::ComplianceCommand),
+    /// Customs declaration checks for a catalogue SKU.
+    #[command(subcommand)]
+    Customs(crate::commands::compliance::CustomsCommand),
+    /// Tax-registration thresholds from an orders file.
+    #[command(subcommand)]
+    Tax(crate::commands::compliance::TaxCommand),
 }
 
 #[derive(Debug, Args)]

@@ -2,11 +2,20 @@
 //! the store and catalogue-io, and prints; errors carry context for the final message.
 
 pub mod audit;
+pub mod compliance;
+pub mod freight;
+pub mod fx;
 pub mod import;
+pub mod landed_cost;
+pub mod load;
+pub mod listings;
 pub mod org;
+pub mod rules;
 pub mod serve;
+pub mod shipments;
 pub mod sku;
 pub mod token;
+pub mod track;
 pub mod user;
 
 use anyhow::Result;
@@ -24,10 +33,21 @@ pub async fn dispatch(cli: Cli) -> Result<()> {
         Command::Sku(SkuCommand::Import(args)) => import::run(&global, &args).await,
         Command::Sku(cmd) => sku::run(&global, cmd).await,
         Command::Audit(cmd) => audit::run(&global, cmd).await,
+        Command::Load(cmd) => load::run(&global, cmd),
+        Command::Freight(cmd) => freight::run(&global, cmd),
+        Command::Listings(cmd) => listings::run(&global, cmd).await,
         Command::Bench(BenchCommand::Api(args)) => crate::bench::api::run(&global, &args).await,
         Command::Bench(BenchCommand::Import(args)) => {
             crate::bench::import::run(&global, &args).await
         }
+        Command::Rules(cmd) => rules::run(&global, cmd).await,
+        Command::Fx(cmd) => fx::run(&global, cmd).await,
+        Command::LandedCost(cmd) => landed_cost::run(&global, cmd).await,
+        Command::Shipments(cmd) => shipments::run(&global, cmd).await,
+        Command::Track(args) => track::run(&global, args).await,
+        Command::Compliance(cmd) => compliance::run(&global, cmd).await,
+        Command::Customs(cmd) => compliance::run_customs(&global, cmd).await,
+        Command::Tax(cmd) => compliance::run_tax(&global, cmd),
     }
 }
 

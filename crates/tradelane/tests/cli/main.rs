@@ -5,6 +5,11 @@
 
 mod admin;
 mod browser;
+mod compliance;
 mod demo;
+mod freight_load;
 mod helpers;
 mod import;
+mod landed_cost;
+mod listings;
+mod tracking;
