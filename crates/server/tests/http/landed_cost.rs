@@ -427,3 +427,46 @@ async fn the_landed_cost_api_is_documented() {
     }
     insta::assert_json_snapshot!("landed_cost_openapi", paths);
 }
+
+#[tokio::test]
+async fn the_quote_page_itemises_explains_and_compares_markets() {
+    for app in TestApp::all().await {
+        let org = app.org("Acme").await;
+        let owner = app.member(org, "owner@acme.test", Role::Owner).await;
+        let viewer = app
+            .member_with_locale(
+                org,
+                "zh@acme.test",
+                Role::Viewer,
+                tradelane_domain::UiLang::ZhCn,
+            )
+            .await;
+        raw(&app, "/api/v1/fx/ecb", &owner.token, "text/csv", ECB).await;
+        let query = "/landed-cost?go=1&hs0=6109.10.00&origin0=CN&value0=100&currency0=EUR&qty0=1&kg0=0.2\
+                     &to=DE&mode=postal&incoterm=DDP&channel=own&date=2026-07-01&freight=10&seller_currency=CNY&reg_ioss=1";
+        let session = app.login(&viewer.user.email).await;
+        let page = app.page(query, Some(&session)).await;
+        assert_eq!(page.status, StatusCode::OK, "{}", app.label);
+        let html = page.text();
+        // Same hand-checked case as the API test: EUR 3 flat duty, VAT 21.47, in Chinese for this user.
+        assert!(html.contains(r#"data-rule="EU-FLAT-DUTY-3""#), "{html}");
+        assert!(html.contains("21.47 EUR"));
+        assert!(
+            html.contains("计税基础"),
+            "explanations follow the user's language"
+        );
+        assert!(html.contains(r#"data-testid="lc-chart""#));
+        assert!(html.contains(r#"data-country="US""#) && html.contains(r#"data-country="CA-ON""#));
+        // Nothing was saved: the page only computes.
+        assert!(app.store.list_quotes(org, 10).await.unwrap().is_empty());
+        // A bad number is a message on the page, not an error status.
+        let page = app
+            .page(
+                "/landed-cost?go=1&hs0=6109.10&origin0=CN&value0=ten&to=DE",
+                Some(&session),
+            )
+            .await;
+        assert_eq!(page.status, StatusCode::OK);
+        assert!(page.text().contains(r#"data-testid="lc-error""#));
+    }
+}
