@@ -68,8 +68,10 @@ impl Client {
             self.token,
             body.len()
         );
-        self.stream.write_all(head.as_bytes()).await.expect("write");
-        self.stream.write_all(body).await.expect("write");
+        // One write: head and body in separate segments would wait on the peer's delayed ACK (Nagle).
+        let mut message = head.into_bytes();
+        message.extend_from_slice(body);
+        self.stream.write_all(&message).await.expect("write");
         self.buf.clear();
         let mut chunk = [0u8; 65536];
         loop {
@@ -172,7 +174,11 @@ async fn main() {
         axum::serve(listener, app).await.expect("serve");
     });
     let mut client = Client {
-        stream: TcpStream::connect(addr).await.expect("connect"),
+        stream: {
+            let stream = TcpStream::connect(addr).await.expect("connect");
+            stream.set_nodelay(true).expect("nodelay");
+            stream
+        },
         token,
         buf: Vec::new(),
     };
