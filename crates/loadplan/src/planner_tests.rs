@@ -116,7 +116,10 @@ fn search_ends_by_itself_without_stop_or_budget() {
     let plan = plan(&p, &never());
     assert_valid(&p, &plan);
     assert!(!plan.stats.stopped_early);
-    assert!(!plan.unplaced.is_empty(), "the test needs more cartons than fit");
+    assert!(
+        !plan.unplaced.is_empty(),
+        "the test needs more cartons than fit"
+    );
 }
 
 #[test]
