@@ -155,6 +155,8 @@ pub enum OffsetBasis {
     GivenZone,
     /// The event location's country has a single time zone.
     CountryZone,
+    /// The event location's state or province has a single (or a clear majority) time zone.
+    RegionZone,
     /// The carrier's documented reporting zone (e.g. Beijing time for Chinese carriers).
     CarrierDefault,
 }

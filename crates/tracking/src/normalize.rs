@@ -173,6 +173,12 @@ impl Normalizer {
                 .country_code
                 .as_deref()
                 .and_then(|c| self.country_zone(c)),
+            region: match (&raw.location.country_code, &raw.location.region) {
+                (Some(country), Some(region)) => {
+                    self.region_zone(country, region, raw.location.city.as_deref())
+                }
+                _ => None,
+            },
             carrier_default: mapping.default_time_zone(),
         };
         let given_zone = raw
@@ -295,6 +301,18 @@ impl Normalizer {
             .collect()
     }
 
+    fn region_zone(
+        &self,
+        country: &str,
+        region: &str,
+        city: Option<&str>,
+    ) -> Option<(&str, &TimeZone)> {
+        let name = time::zone_of_place(country, region, city)?;
+        self.named_zones
+            .get_key_value(name)
+            .map(|(n, tz)| (n.as_str(), tz))
+    }
+
     fn country_zone(&self, code: &str) -> Option<(&str, &TimeZone)> {
         let b = code.trim().as_bytes();
         if b.len() != 2 {
@@ -331,6 +349,18 @@ const COMMON_ZONES: &[&str] = &[
     "Europe/Lisbon",
     "Europe/Moscow",
     "Asia/Jakarta",
+    // Further zones named by `time::zone_of_region`.
+    "America/Detroit",
+    "America/Boise",
+    "America/Puerto_Rico",
+    "America/St_Thomas",
+    "Pacific/Guam",
+    "America/Regina",
+    "America/Moncton",
+    "America/Whitehorse",
+    "Australia/Hobart",
+    "Australia/Darwin",
+    "America/Indiana/Indianapolis",
 ];
 
 fn non_empty(s: Option<&str>) -> Option<&str> {
@@ -441,6 +471,47 @@ mod tests {
 
     fn normalizer() -> Normalizer {
         Normalizer::new(MappingSet::builtin().unwrap())
+    }
+
+    #[test]
+    fn every_region_zone_is_resolved_up_front() {
+        let n = normalizer();
+        let regions = [
+            (
+                "US",
+                &[
+                    "CT", "DE", "DC", "GA", "ME", "MD", "MA", "NH", "NJ", "NY", "NC", "OH", "PA",
+                    "RI", "SC", "VT", "VA", "WV", "FL", "MI", "AL", "AR", "IL", "IA", "LA", "MN",
+                    "MS", "MO", "OK", "WI", "TX", "KS", "NE", "ND", "CO", "MT", "NM", "UT", "WY",
+                    "ID", "AZ", "CA", "WA", "OR", "NV", "AK", "HI", "PR", "VI", "GU",
+                ][..],
+            ),
+            (
+                "CA",
+                &[
+                    "ON", "QC", "BC", "AB", "NT", "SK", "MB", "NB", "NS", "PE", "YT",
+                ][..],
+            ),
+            (
+                "AU",
+                &["NSW", "ACT", "VIC", "QLD", "SA", "WA", "TAS", "NT"][..],
+            ),
+        ];
+        for (country, codes) in regions {
+            for code in codes {
+                assert!(
+                    n.region_zone(country, code, None).is_some(),
+                    "{country}-{code}"
+                );
+            }
+        }
+        for (region, city) in [
+            ("KY", "Louisville"),
+            ("IN", "Indianapolis"),
+            ("SD", "Rapid City"),
+        ] {
+            assert!(n.region_zone("US", region, Some(city)).is_some(), "{city}");
+        }
     }
 
     fn raw(carrier: &str, code: Option<&str>, text: Option<&str>) -> RawEvent {

@@ -37,7 +37,7 @@ pub enum TimeError {
     #[error("time_zone '{value}' is not a known IANA time zone")]
     UnknownZone { value: String },
     #[error(
-        "timestamp '{value}' is local time without an offset, and neither utc_offset, time_zone, a single-zone location country nor a carrier default zone is known"
+        "timestamp '{value}' is local time without an offset, and neither utc_offset, time_zone, a single-zone location country or state/province nor a carrier default zone is known"
     )]
     NoOffset { value: String },
 }
@@ -47,6 +47,8 @@ pub enum TimeError {
 pub struct ZoneFallbacks<'a> {
     /// Zone of the event location's country, when that country has exactly one.
     pub country: Option<(&'a str, &'a TimeZone)>,
+    /// Zone of the event location's state or province, in a country with several zones.
+    pub region: Option<(&'a str, &'a TimeZone)>,
     pub carrier_default: Option<(&'a str, &'a TimeZone)>,
 }
 
@@ -103,6 +105,9 @@ pub fn resolve_with_zone(
     }
     if let Some((name, tz)) = fallbacks.country {
         return with_zone(&parsed, name, tz, OffsetBasis::CountryZone);
+    }
+    if let Some((name, tz)) = fallbacks.region {
+        return with_zone(&parsed, name, tz, OffsetBasis::RegionZone);
     }
     if let Some((name, tz)) = fallbacks.carrier_default {
         return with_zone(&parsed, name, tz, OffsetBasis::CarrierDefault);
@@ -660,6 +665,92 @@ impl<'a> Cursor<'a> {
     }
 }
 
+/// The IANA zone of a state or province of a country with several zones, keyed "US-NY", for the
+/// regions where one zone covers all of it or nearly all of its people. Regions split between
+/// zones with large populations on both sides (US: KY, TN, SD; Canada: NL, NU; Australia: none
+/// excluded) are absent: an event there needs an offset or zone from its source. Where a small
+/// part differs (e.g. the El Paso corner of Texas, the Florida panhandle, north-western
+/// Ontario), the majority zone is used and the event's basis says `region_zone`.
+pub fn zone_of_region(country: &str, region: &str) -> Option<&'static str> {
+    zone_of_place(country, region, None)
+}
+
+/// As [`zone_of_region`], first looking at the city: carrier hubs in regions split between
+/// zones (UPS Worldport in Louisville, the FedEx hubs in Memphis and Indianapolis) and the
+/// larger cities on the minority side of a majority-zone region (El Paso, Pensacola).
+pub fn zone_of_place(country: &str, region: &str, city: Option<&str>) -> Option<&'static str> {
+    let country_up = country.trim().to_ascii_uppercase();
+    let mut region_up = region.trim().to_ascii_uppercase();
+    if let Some(rest) = region_up.strip_prefix(&format!("{country_up}-")) {
+        region_up = rest.to_string();
+    }
+    if let Some(city) = city {
+        let city = city.trim().to_ascii_uppercase();
+        let by_city = match (country_up.as_str(), region_up.as_str(), city.as_str()) {
+            ("US", "KY", "LOUISVILLE" | "LEXINGTON" | "HEBRON" | "ERLANGER" | "COVINGTON") => {
+                Some("America/New_York")
+            }
+            ("US", "KY", "BOWLING GREEN" | "PADUCAH" | "OWENSBORO") => Some("America/Chicago"),
+            ("US", "TN", "MEMPHIS" | "NASHVILLE" | "CLARKSVILLE" | "MURFREESBORO" | "JACKSON") => {
+                Some("America/Chicago")
+            }
+            ("US", "TN", "KNOXVILLE" | "CHATTANOOGA" | "JOHNSON CITY") => Some("America/New_York"),
+            ("US", "IN", "INDIANAPOLIS" | "FORT WAYNE" | "PLAINFIELD" | "SOUTH BEND") => {
+                Some("America/Indiana/Indianapolis")
+            }
+            ("US", "IN", "GARY" | "HAMMOND" | "EVANSVILLE") => Some("America/Chicago"),
+            ("US", "SD", "SIOUX FALLS" | "ABERDEEN") => Some("America/Chicago"),
+            ("US", "SD", "RAPID CITY") => Some("America/Denver"),
+            ("US", "TX", "EL PASO") => Some("America/Denver"),
+            ("US", "FL", "PENSACOLA") => Some("America/Chicago"),
+            _ => None,
+        };
+        if by_city.is_some() {
+            return by_city;
+        }
+    }
+    let (country, region) = (country_up, region_up);
+    let zone = match (country.as_str(), region.as_str()) {
+        (
+            "US",
+            "CT" | "DE" | "DC" | "GA" | "ME" | "MD" | "MA" | "NH" | "NJ" | "NY" | "NC" | "OH"
+            | "PA" | "RI" | "SC" | "VT" | "VA" | "WV" | "FL",
+        ) => "America/New_York",
+        ("US", "MI") => "America/Detroit",
+        (
+            "US",
+            "AL" | "AR" | "IL" | "IA" | "LA" | "MN" | "MS" | "MO" | "OK" | "WI" | "TX" | "KS"
+            | "NE" | "ND",
+        ) => "America/Chicago",
+        ("US", "CO" | "MT" | "NM" | "UT" | "WY") => "America/Denver",
+        ("US", "ID") => "America/Boise",
+        ("US", "AZ") => "America/Phoenix",
+        ("US", "CA" | "WA" | "OR" | "NV") => "America/Los_Angeles",
+        ("US", "AK") => "America/Anchorage",
+        ("US", "HI") => "Pacific/Honolulu",
+        ("US", "PR") => "America/Puerto_Rico",
+        ("US", "VI") => "America/St_Thomas",
+        ("US", "GU") => "Pacific/Guam",
+        ("CA", "ON" | "QC") => "America/Toronto",
+        ("CA", "BC") => "America/Vancouver",
+        ("CA", "AB" | "NT") => "America/Edmonton",
+        ("CA", "SK") => "America/Regina",
+        ("CA", "MB") => "America/Winnipeg",
+        ("CA", "NB") => "America/Moncton",
+        ("CA", "NS" | "PE") => "America/Halifax",
+        ("CA", "YT") => "America/Whitehorse",
+        ("AU", "NSW" | "ACT") => "Australia/Sydney",
+        ("AU", "VIC") => "Australia/Melbourne",
+        ("AU", "QLD") => "Australia/Brisbane",
+        ("AU", "SA") => "Australia/Adelaide",
+        ("AU", "WA") => "Australia/Perth",
+        ("AU", "TAS") => "Australia/Hobart",
+        ("AU", "NT") => "Australia/Darwin",
+        _ => return None,
+    };
+    Some(zone)
+}
+
 /// The IANA zone of countries that observe a single civil time across their territory, so an
 /// event located there can be placed in time without an explicit offset. Countries with several
 /// zones (US, CA, AU, BR, MX, RU, ID, ES with the Canaries, PT with the Azores...) are absent on
@@ -902,12 +993,59 @@ mod tests {
     }
 
     #[test]
+    fn region_zones_cover_single_zone_states_only() {
+        assert_eq!(zone_of_region("US", "ny"), Some("America/New_York"));
+        assert_eq!(zone_of_region("us", "US-CA"), Some("America/Los_Angeles"));
+        assert_eq!(zone_of_region("CA", "ON"), Some("America/Toronto"));
+        assert_eq!(zone_of_region("AU", "QLD"), Some("Australia/Brisbane"));
+        // Split between zones with many people on both sides: no guess.
+        assert_eq!(zone_of_region("US", "KY"), None);
+        assert_eq!(zone_of_region("US", "TN"), None);
+        assert_eq!(zone_of_region("DE", "BY"), None);
+        assert_eq!(
+            zone_of_place("US", "KY", Some("Louisville")),
+            Some("America/New_York")
+        );
+        assert_eq!(
+            zone_of_place("US", "TN", Some("MEMPHIS")),
+            Some("America/Chicago")
+        );
+        assert_eq!(
+            zone_of_place("US", "TX", Some("El Paso")),
+            Some("America/Denver")
+        );
+        assert_eq!(
+            zone_of_place("US", "TX", Some("Dallas")),
+            Some("America/Chicago")
+        );
+        for (c, r) in [
+            ("US", "TX"),
+            ("US", "HI"),
+            ("CA", "NS"),
+            ("AU", "NT"),
+            ("US", "GU"),
+        ] {
+            let name = zone_of_region(c, r).unwrap();
+            assert!(TimeZone::get(name).is_ok(), "{name}");
+        }
+        let ny = TimeZone::get("America/New_York").unwrap();
+        let fb = ZoneFallbacks {
+            region: Some(("America/New_York", &ny)),
+            ..ZoneFallbacks::default()
+        };
+        let t = resolve(&raw("2025-12-05 10:12:00"), DateOrder::YearFirst, fb).unwrap();
+        assert_eq!(t.basis, OffsetBasis::RegionZone);
+        assert_eq!(t.utc, utc("2025-12-05T15:12:00Z"));
+    }
+
+    #[test]
     fn fallbacks_in_order() {
         let cn = TimeZone::get("Asia/Shanghai").unwrap();
         let de = TimeZone::get("Europe/Berlin").unwrap();
         let r = raw("2025-12-03 14:15:00");
         let fb = ZoneFallbacks {
             country: Some(("Europe/Berlin", &de)),
+            region: None,
             carrier_default: Some(("Asia/Shanghai", &cn)),
         };
         let t = resolve(&r, DateOrder::YearFirst, fb).unwrap();
@@ -915,6 +1053,7 @@ mod tests {
         assert_eq!(t.utc, utc("2025-12-03T13:15:00Z"));
         let fb = ZoneFallbacks {
             country: None,
+            region: None,
             carrier_default: Some(("Asia/Shanghai", &cn)),
         };
         assert_eq!(

@@ -170,7 +170,7 @@ pub struct TimelineEvent {
     pub utc: jiff::Timestamp,
     /// second, minute or day.
     pub precision: String,
-    /// Where the offset came from: in_timestamp, given_offset, given_zone, country_zone,
+    /// Where the offset came from: in_timestamp, given_offset, given_zone, country_zone, region_zone,
     /// carrier_default.
     pub offset_basis: String,
     pub location: Option<String>,
