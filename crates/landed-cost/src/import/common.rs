@@ -95,3 +95,24 @@ pub(crate) fn column(headers: &csv::StringRecord, name: &str) -> Option<usize> {
             .eq_ignore_ascii_case(name)
     })
 }
+
+/// Reads the next row into `record`, reporting rows the CSV reader cannot read and moving past
+/// them. False at the end of the file.
+pub(crate) fn next_record<R: std::io::Read>(
+    reader: &mut csv::Reader<R>,
+    record: &mut csv::StringRecord,
+    report: &mut ImportReport,
+) -> bool {
+    loop {
+        match reader.read_record(record) {
+            Ok(more) => return more,
+            Err(e) => report.errors.push(ImportError {
+                line: e.position().map(|p| p.line()).unwrap_or(0),
+                code: String::new(),
+                column: String::new(),
+                value: String::new(),
+                message: format!("unreadable row: {e}"),
+            }),
+        }
+    }
+}

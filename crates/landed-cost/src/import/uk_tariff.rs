@@ -2,7 +2,7 @@
 //! commodity code, from the UKGT column (the UK rate, amounts in GBP) or the CET column (the EU third-country
 //! rate it restates, amounts in EUR).
 
-use super::common::{ImportError, ImportOptions, ImportReport, column, make_rule};
+use super::common::{ImportError, ImportOptions, ImportReport, column, make_rule, next_record};
 use crate::hs::HsDigits;
 use crate::rate::parse_duty_rate;
 use tradelane_domain::Currency;
@@ -49,22 +49,7 @@ pub fn import_uk_tariff_csv(
     };
     let mut report = ImportReport::default();
     let mut record = csv::StringRecord::new();
-    loop {
-        match reader.read_record(&mut record) {
-            Ok(true) => {}
-            Ok(false) => break,
-            Err(e) => {
-                let line = e.position().map(|p| p.line()).unwrap_or(0);
-                report.errors.push(ImportError {
-                    line,
-                    code: String::new(),
-                    column: String::new(),
-                    value: String::new(),
-                    message: format!("unreadable row: {e}"),
-                });
-                continue;
-            }
-        }
+    while next_record(&mut reader, &mut record, &mut report) {
         report.rows += 1;
         let line = record.position().map(|p| p.line()).unwrap_or(0);
         let code = record.get(code_col).unwrap_or("").trim();

@@ -5,7 +5,7 @@
 //! rows carry no number at all, so each row's rate is its own or, when empty, its nearest parent's by indent.
 //! One rule is made per tariff line that has no sub-lines, so a 10-digit code always finds its own line.
 
-use super::common::{ImportError, ImportOptions, ImportReport, column, make_rule};
+use super::common::{ImportError, ImportOptions, ImportReport, column, make_rule, next_record};
 use crate::hs::HsDigits;
 use crate::rate::parse_duty_rate;
 use tradelane_domain::Currency;
@@ -48,22 +48,7 @@ pub fn import_us_hts_csv(text: &str, opts: &ImportOptions) -> Result<ImportRepor
     let mut stack: Vec<(u32, Option<String>)> = Vec::new();
     let mut pending: Option<Pending> = None;
     let mut record = csv::StringRecord::new();
-    loop {
-        match reader.read_record(&mut record) {
-            Ok(true) => {}
-            Ok(false) => break,
-            Err(e) => {
-                let line = e.position().map(|p| p.line()).unwrap_or(0);
-                report.errors.push(ImportError {
-                    line,
-                    code: String::new(),
-                    column: String::new(),
-                    value: String::new(),
-                    message: format!("unreadable row: {e}"),
-                });
-                continue;
-            }
-        }
+    while next_record(&mut reader, &mut record, &mut report) {
         report.rows += 1;
         let line = record.position().map(|p| p.line()).unwrap_or(0);
         let number = record.get(number_col).unwrap_or("").trim().to_string();
