@@ -1,14 +1,43 @@
-//! UI message catalogues (en, zh-CN), compiled into the binary from `locales/*.toml`.
+//! UI message catalogues (en, zh-CN), compiled into the binary from `locales/`.
 //! Every user-visible string of the UI goes through a key here; a missing key renders as the
 //! key itself (visible, never a crash) and a test keeps both catalogues in lock-step.
+//!
+//! A language's catalogue is `locales/<lang>.toml` plus every `locales/<lang>/*.toml` (one file
+//! per module, so modules add messages without touching a shared file). A key defined twice is
+//! a defect the tests catch.
 
 use std::collections::HashMap;
 use std::sync::LazyLock;
 
+use rust_embed::RustEmbed;
 use tradelane_domain::UiLang;
 
-const EN_SOURCE: &str = include_str!("../locales/en.toml");
-const ZH_CN_SOURCE: &str = include_str!("../locales/zh-CN.toml");
+#[derive(RustEmbed)]
+#[folder = "locales/"]
+#[include = "*.toml"]
+struct Locales;
+
+/// The catalogue files of one language, main file first, then module files by name.
+fn sources(code: &str) -> Vec<(String, String)> {
+    let mut names: Vec<String> = Locales::iter()
+        .map(|n| n.into_owned())
+        .filter(|n| {
+            n == &format!("{code}.toml")
+                || n.strip_prefix(code)
+                    .and_then(|rest| rest.strip_prefix('/'))
+                    .is_some_and(|file| !file.contains('/'))
+        })
+        .collect();
+    names.sort_by_key(|n| (n.contains('/'), n.clone()));
+    names
+        .into_iter()
+        .filter_map(|name| {
+            let file = Locales::get(&name)?;
+            let text = String::from_utf8_lossy(&file.data).into_owned();
+            Some((name, text))
+        })
+        .collect()
+}
 
 /// One language's messages, flattened to dotted keys (`nav.catalogue`).
 #[derive(Debug)]
@@ -17,10 +46,18 @@ pub struct Catalog {
 }
 
 impl Catalog {
-    fn parse(source: &str) -> Result<Self, String> {
-        let table: toml::Table = source.parse().map_err(|e| format!("{e}"))?;
+    fn parse(files: &[(String, String)]) -> Result<Self, String> {
         let mut messages = HashMap::new();
-        flatten("", &table, &mut messages)?;
+        for (name, source) in files {
+            let table: toml::Table = source.parse().map_err(|e| format!("{name}: {e}"))?;
+            let mut one = HashMap::new();
+            flatten("", &table, &mut one).map_err(|e| format!("{name}: {e}"))?;
+            for (key, text) in one {
+                if messages.insert(key.clone(), text).is_some() {
+                    return Err(format!("{name}: {key} is already defined in another file"));
+                }
+            }
+        }
         Ok(Catalog { messages })
     }
 
@@ -66,10 +103,10 @@ fn flatten(
     Ok(())
 }
 
-fn load(name: &str, source: &str) -> Catalog {
+fn load(name: &str) -> Catalog {
     // The catalogues are compiled in and covered by tests, so a parse failure is a build defect;
     // fall back to an empty catalogue (keys shown verbatim) rather than taking the server down.
-    Catalog::parse(source).unwrap_or_else(|e| {
+    Catalog::parse(&sources(name)).unwrap_or_else(|e| {
         tracing::error!(catalogue = name, error = %e, "invalid message catalogue");
         Catalog {
             messages: HashMap::new(),
@@ -77,8 +114,8 @@ fn load(name: &str, source: &str) -> Catalog {
     })
 }
 
-static EN: LazyLock<Catalog> = LazyLock::new(|| load("en", EN_SOURCE));
-static ZH_CN: LazyLock<Catalog> = LazyLock::new(|| load("zh-CN", ZH_CN_SOURCE));
+static EN: LazyLock<Catalog> = LazyLock::new(|| load("en"));
+static ZH_CN: LazyLock<Catalog> = LazyLock::new(|| load("zh-CN"));
 
 pub fn catalog(lang: UiLang) -> &'static Catalog {
     match lang {
@@ -129,14 +166,26 @@ mod tests {
 
     use super::*;
 
-    fn parsed(source: &str) -> Catalog {
-        Catalog::parse(source).expect("catalogue parses")
+    fn parsed(code: &str) -> Catalog {
+        Catalog::parse(&sources(code)).expect("catalogue parses")
+    }
+
+    #[test]
+    fn module_files_are_merged_and_duplicates_rejected() {
+        assert!(sources("en").len() >= 1);
+        assert!(sources("zh-CN").iter().all(|(n, _)| n.starts_with("zh-CN")));
+        let files = vec![
+            ("a.toml".to_string(), "[x]\ny = \"1\"".to_string()),
+            ("b.toml".to_string(), "[x]\ny = \"2\"".to_string()),
+        ];
+        let err = Catalog::parse(&files).expect_err("duplicate key");
+        assert!(err.contains("x.y"), "{err}");
     }
 
     #[test]
     fn both_catalogues_have_the_same_keys() {
-        let en: BTreeSet<_> = parsed(EN_SOURCE).messages.into_keys().collect();
-        let zh: BTreeSet<_> = parsed(ZH_CN_SOURCE).messages.into_keys().collect();
+        let en: BTreeSet<_> = parsed("en").messages.into_keys().collect();
+        let zh: BTreeSet<_> = parsed("zh-CN").messages.into_keys().collect();
         let only_en: Vec<_> = en.difference(&zh).collect();
         let only_zh: Vec<_> = zh.difference(&en).collect();
         assert!(only_en.is_empty(), "keys missing in zh-CN: {only_en:?}");
@@ -145,8 +194,8 @@ mod tests {
 
     #[test]
     fn no_empty_messages() {
-        for (name, source) in [("en", EN_SOURCE), ("zh-CN", ZH_CN_SOURCE)] {
-            for (key, text) in parsed(source).messages {
+        for name in ["en", "zh-CN"] {
+            for (key, text) in parsed(name).messages {
                 assert!(!text.trim().is_empty(), "{name}: {key} is empty");
             }
         }
@@ -155,16 +204,22 @@ mod tests {
     /// Every key a template or handler looks up (via `t` / `tf`) exists.
     #[test]
     fn every_used_key_exists() {
-        let en = parsed(EN_SOURCE);
+        let en = parsed("en");
         let dir = concat!(env!("CARGO_MANIFEST_DIR"), "/");
         let mut sources = Vec::new();
-        for sub in ["templates", "src", "src/web", "src/api", "src/auth"] {
-            let Ok(entries) = std::fs::read_dir(format!("{dir}{sub}")) else {
+        let mut dirs: Vec<std::path::PathBuf> = ["templates", "src"]
+            .iter()
+            .map(|s| format!("{dir}{s}").into())
+            .collect();
+        while let Some(current) = dirs.pop() {
+            let Ok(entries) = std::fs::read_dir(&current) else {
                 continue;
             };
             for entry in entries.flatten() {
                 let path = entry.path();
-                if path.is_file() {
+                if path.is_dir() {
+                    dirs.push(path);
+                } else if path.is_file() {
                     sources.push((path.clone(), std::fs::read_to_string(&path).unwrap()));
                 }
             }

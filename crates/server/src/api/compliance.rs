@@ -439,3 +439,11 @@ mod tests {
         assert!(!line_needs_action(LineStatus::Instruction.name()));
     }
 }
+
+/// This module's routes, merged into `/api/v1`.
+pub(super) fn routes() -> utoipa_axum::router::OpenApiRouter<crate::state::AppState> {
+    use utoipa_axum::routes;
+    utoipa_axum::router::OpenApiRouter::new()
+        .routes(routes!(get_gap))
+        .routes(routes!(get_requirements))
+}

@@ -545,3 +545,17 @@ pub async fn import_ecb(
         unchanged: outcome.unchanged,
     }))
 }
+
+/// This module's routes, merged into `/api/v1`.
+pub(super) fn routes() -> utoipa_axum::router::OpenApiRouter<crate::state::AppState> {
+    use utoipa_axum::routes;
+    utoipa_axum::router::OpenApiRouter::new()
+        .routes(routes!(create_quotes))
+        .routes(routes!(get_rules, load_rules))
+        .routes(routes!(check_rules))
+        .merge(
+            utoipa_axum::router::OpenApiRouter::new()
+                .routes(routes!(import_ecb))
+                .layer(axum::extract::DefaultBodyLimit::max(64 * 1024 * 1024)),
+        )
+}

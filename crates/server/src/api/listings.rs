@@ -510,3 +510,9 @@ mod tests {
         assert!(format!("{:?}", bad.body()).contains("items[1]"));
     }
 }
+
+/// This module's routes, merged into `/api/v1`.
+pub(super) fn routes() -> utoipa_axum::router::OpenApiRouter<crate::state::AppState> {
+    use utoipa_axum::routes;
+    utoipa_axum::router::OpenApiRouter::new().routes(routes!(check_listings))
+}

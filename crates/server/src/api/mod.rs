@@ -92,34 +92,10 @@ fn v1() -> OpenApiRouter<AppState> {
         .routes(routes!(tokens::revoke_token))
         .routes(routes!(audit::list_audit))
         .routes(routes!(me::me))
-        .routes(routes!(listings::check_listings))
-        .routes(routes!(landed_cost::create_quotes))
-        .routes(routes!(landed_cost::get_rules, landed_cost::load_rules))
-        .routes(routes!(landed_cost::check_rules))
-        .merge(
-            OpenApiRouter::new()
-                .routes(routes!(landed_cost::import_ecb))
-                .layer(DefaultBodyLimit::max(64 * 1024 * 1024)),
-        )
-        .routes(routes!(
-            shipments::list_shipments,
-            shipments::create_shipment
-        ))
-        .routes(routes!(shipments::get_shipment))
-        .routes(routes!(shipments::add_events))
-        .merge(
-            OpenApiRouter::new()
-                .routes(routes!(shipments::import_events))
-                .layer(DefaultBodyLimit::max(crate::import_flow::IMPORT_BODY_LIMIT)),
-        )
-        .routes(routes!(shipments::list_unmapped))
-        .routes(routes!(
-            shipments::list_webhook_sources,
-            shipments::create_webhook_source
-        ))
-        .routes(routes!(webhooks::receive))
-        .routes(routes!(compliance::get_gap))
-        .routes(routes!(compliance::get_requirements))
+        .merge(listings::routes())
+        .merge(landed_cost::routes())
+        .merge(shipments::routes())
+        .merge(compliance::routes())
         .routes(routes!(health::healthz))
 }
 

@@ -809,3 +809,22 @@ pub async fn list_webhook_sources(
             .collect(),
     ))
 }
+
+/// This module's routes, merged into `/api/v1`.
+pub(super) fn routes() -> utoipa_axum::router::OpenApiRouter<crate::state::AppState> {
+    use utoipa_axum::routes;
+    utoipa_axum::router::OpenApiRouter::new()
+        .routes(routes!(list_shipments, create_shipment))
+        .routes(routes!(get_shipment))
+        .routes(routes!(add_events))
+        .merge(
+            utoipa_axum::router::OpenApiRouter::new()
+                .routes(routes!(import_events))
+                .layer(axum::extract::DefaultBodyLimit::max(
+                    crate::import_flow::IMPORT_BODY_LIMIT,
+                )),
+        )
+        .routes(routes!(list_unmapped))
+        .routes(routes!(list_webhook_sources, create_webhook_source))
+        .routes(routes!(super::webhooks::receive))
+}

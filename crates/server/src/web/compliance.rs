@@ -443,3 +443,11 @@ mod tests {
         assert_eq!(csv_field("=HYPERLINK(1)"), "'=HYPERLINK(1)");
     }
 }
+
+/// This module's pages, merged into the web router.
+pub(super) fn routes() -> axum::Router<crate::state::AppState> {
+    use axum::routing::get;
+    axum::Router::new()
+        .route("/compliance", get(page))
+        .route("/compliance/gap.csv", get(export_csv))
+}

@@ -1029,3 +1029,11 @@ mod tests {
         assert!(!svg.contains("style="));
     }
 }
+
+/// This module's pages, merged into the web router.
+pub(super) fn routes() -> axum::Router<crate::state::AppState> {
+    use axum::routing::get;
+    axum::Router::new()
+        .route("/landed-cost", get(page))
+        .route("/catalogue/{id}/landed-cost", get(sku_markets))
+}

@@ -544,3 +544,9 @@ mod tests {
         assert_eq!(rebuilt, "Lamp");
     }
 }
+
+/// This module's pages, merged into the web router.
+pub(super) fn routes() -> axum::Router<crate::state::AppState> {
+    use axum::routing::{get, post};
+    axum::Router::new().route("/listings", get(form_page).post(check))
+}

@@ -49,14 +49,10 @@ pub fn router() -> Router<AppState> {
         .route("/tokens", post(users::create_token))
         .route("/tokens/{id}/revoke", post(users::revoke_token))
         .route("/audit", get(audit::page))
-        .route("/shipments", get(shipments::list))
-        .route("/shipments/unmapped", get(shipments::unmapped))
-        .route("/shipments/{id}", get(shipments::detail))
-        .route("/landed-cost", get(landed_cost::page))
-        .route("/catalogue/{id}/landed-cost", get(landed_cost::sku_markets))
-        .route("/listings", get(listings::form_page).post(listings::check))
-        .route("/compliance", get(compliance::page))
-        .route("/compliance/gap.csv", get(compliance::export_csv))
+        .merge(shipments::routes())
+        .merge(landed_cost::routes())
+        .merge(listings::routes())
+        .merge(compliance::routes())
         .merge(modules::router())
 }
 

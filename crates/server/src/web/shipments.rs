@@ -503,3 +503,12 @@ pub async fn unmapped(
         .collect();
     Ok(UnmappedPage { t, l, rows }.into_response())
 }
+
+/// This module's pages, merged into the web router.
+pub(super) fn routes() -> axum::Router<crate::state::AppState> {
+    use axum::routing::get;
+    axum::Router::new()
+        .route("/shipments", get(list))
+        .route("/shipments/unmapped", get(unmapped))
+        .route("/shipments/{id}", get(detail))
+}

@@ -23,7 +23,7 @@ WEB-LED-02,LED灯带 5米,光标,LED灯带,LED strip light fitting,CN,940542,5.9
 WEB-DOG-03,狗胸背带 中号,宠乐,狗胸背带,Dog harness,VN,420100,3.60,USD,0.23 kg,无
 ";
 
-struct Killed(Child);
+pub(crate) struct Killed(pub(crate) Child);
 
 impl Drop for Killed {
     fn drop(&mut self) {
@@ -32,21 +32,21 @@ impl Drop for Killed {
     }
 }
 
-fn tool(env_var: &str, default: &str) -> Option<PathBuf> {
+pub(crate) fn tool(env_var: &str, default: &str) -> Option<PathBuf> {
     let path = std::env::var_os(env_var)
         .map(PathBuf::from)
         .unwrap_or_else(|| PathBuf::from(default));
     path.is_file().then_some(path)
 }
 
-fn free_port() -> u16 {
+pub(crate) fn free_port() -> u16 {
     TcpListener::bind("127.0.0.1:0")
         .and_then(|l| l.local_addr())
         .map(|a| a.port())
         .expect("a free loopback port")
 }
 
-fn wait_for_port(addr: SocketAddr, what: &str, child: &mut Child) {
+pub(crate) fn wait_for_port(addr: SocketAddr, what: &str, child: &mut Child) {
     let deadline = Instant::now() + Duration::from_secs(60);
     while TcpStream::connect_timeout(&addr, Duration::from_millis(200)).is_err() {
         if let Ok(Some(status)) = child.try_wait() {
@@ -60,7 +60,7 @@ fn wait_for_port(addr: SocketAddr, what: &str, child: &mut Child) {
     }
 }
 
-fn screenshots_dir() -> PathBuf {
+pub(crate) fn screenshots_dir() -> PathBuf {
     // CARGO_MANIFEST_DIR is crates/tradelane; the workspace target dir is two levels up.
     let target = std::env::var_os("CARGO_TARGET_DIR")
         .map(PathBuf::from)
@@ -70,13 +70,13 @@ fn screenshots_dir() -> PathBuf {
     dir
 }
 
-async fn shot(client: &Client, name: &str) {
+pub(crate) async fn shot(client: &Client, name: &str) {
     let png = client.screenshot().await.expect("screenshot");
     let path = screenshots_dir().join(format!("{name}.png"));
     std::fs::write(&path, png).expect("write screenshot");
 }
 
-async fn wait_css(client: &Client, css: &str) -> fantoccini::elements::Element {
+pub(crate) async fn wait_css(client: &Client, css: &str) -> fantoccini::elements::Element {
     client
         .wait()
         .at_most(Duration::from_secs(20))
@@ -85,7 +85,7 @@ async fn wait_css(client: &Client, css: &str) -> fantoccini::elements::Element {
         .unwrap_or_else(|e| panic!("no element {css}: {e}"))
 }
 
-async fn text_of(client: &Client, css: &str) -> String {
+pub(crate) async fn text_of(client: &Client, css: &str) -> String {
     wait_css(client, css)
         .await
         .text()
@@ -93,7 +93,7 @@ async fn text_of(client: &Client, css: &str) -> String {
         .expect("element text")
 }
 
-async fn html_lang(client: &Client) -> String {
+pub(crate) async fn html_lang(client: &Client) -> String {
     let html = client
         .find(Locator::Css("html"))
         .await
@@ -106,16 +106,7 @@ async fn html_lang(client: &Client) -> String {
 
 #[test]
 fn login_import_chinese_csv_switch_language_logout() {
-    let (Some(chromium), Some(driver)) = (
-        tool("TRADELANE_CHROMIUM", "/usr/bin/chromium"),
-        tool("TRADELANE_CHROMEDRIVER", "/usr/bin/chromedriver"),
-    ) else {
-        let msg = "headless Chromium or chromedriver not found (apt-get install chromium chromium-driver, \
-                   or set TRADELANE_CHROMIUM / TRADELANE_CHROMEDRIVER)";
-        if std::env::var("TRADELANE_REQUIRE_BROWSER").as_deref() == Ok("1") {
-            panic!("{msg}; TRADELANE_REQUIRE_BROWSER=1 requires the browser test to run");
-        }
-        eprintln!("note: skipping the browser test: {msg}");
+    let Some((chromium, driver)) = browser_tools() else {
         return;
     };
 
@@ -181,25 +172,7 @@ fn login_import_chinese_csv_switch_language_logout() {
 }
 
 async fn scenario(base: &str, driver_port: u16, chromium: &Path, profile: &Path, upload: &Path) {
-    let mut caps = serde_json::Map::new();
-    caps.insert(
-        "goog:chromeOptions".into(),
-        serde_json::json!({
-            "binary": chromium.to_string_lossy(),
-            "args": [
-                "--headless", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
-                "--disable-background-networking", "--disable-component-update", "--disable-sync",
-                format!("--user-data-dir={}", profile.display()), "--window-size=1366,900",
-                "--lang=zh-CN",
-            ],
-        }),
-    );
-    let connector = hyper_util::client::legacy::connect::HttpConnector::new();
-    let client = ClientBuilder::new(connector)
-        .capabilities(caps)
-        .connect(&format!("http://127.0.0.1:{driver_port}"))
-        .await
-        .expect("connect to chromedriver");
+    let client = connect(driver_port, chromium, profile, "zh-CN").await;
 
     // The steps run as their own task so that a failed assertion still ends the browser
     // session below; killing chromedriver alone would leave Chromium running.
@@ -423,4 +396,147 @@ async fn steps(client: &Client, base: &str, upload: &Path) {
         "another organisation's SKU is not visible"
     );
     shot(client, "09-demo-catalogue").await;
+}
+
+/// Chromium and chromedriver, or `None` (after a note) when they are missing and the browser is
+/// not required.
+pub(crate) fn browser_tools() -> Option<(PathBuf, PathBuf)> {
+    match (
+        tool("TRADELANE_CHROMIUM", "/usr/bin/chromium"),
+        tool("TRADELANE_CHROMEDRIVER", "/usr/bin/chromedriver"),
+    ) {
+        (Some(chromium), Some(driver)) => Some((chromium, driver)),
+        _ => {
+            let msg = "headless Chromium or chromedriver not found (apt-get install chromium \
+                       chromium-driver, or set TRADELANE_CHROMIUM / TRADELANE_CHROMEDRIVER)";
+            if std::env::var("TRADELANE_REQUIRE_BROWSER").as_deref() == Ok("1") {
+                panic!("{msg}; TRADELANE_REQUIRE_BROWSER=1 requires the browser tests to run");
+            }
+            eprintln!("note: skipping a browser test: {msg}");
+            None
+        }
+    }
+}
+
+/// The demo account's e-mail and password (`tradelane demo`).
+pub(crate) const DEMO_EMAIL: &str = "demo@tradelane.local";
+pub(crate) const DEMO_PASSWORD: &str = "tradelane-demo";
+
+/// Runs `steps` in headless Chromium against `tradelane serve` on a fresh SQLite database
+/// holding the demo organisation, logged in as the demo owner (UI in English unless the steps
+/// switch). `prepare` runs CLI commands before the server starts (e.g. to load more data).
+/// Skips (or fails under TRADELANE_REQUIRE_BROWSER=1) when the browser is missing.
+pub(crate) fn with_demo_browser<P, F, Fut>(prepare: P, steps: F)
+where
+    P: FnOnce(&crate::helpers::Env),
+    F: FnOnce(Client, String) -> Fut + Send + 'static,
+    Fut: std::future::Future<Output = ()> + Send + 'static,
+{
+    let Some((chromium, driver)) = browser_tools() else {
+        return;
+    };
+    let env = crate::helpers::Env::sqlite();
+    env.ok(&["demo", "--no-serve"]);
+    prepare(&env);
+
+    let port = free_port();
+    let addr: SocketAddr = ([127, 0, 0, 1], port).into();
+    let mut server = env
+        .command()
+        .args(["serve", "--bind", &addr.to_string()])
+        .stdout(Stdio::null())
+        .stderr(Stdio::inherit())
+        .spawn()
+        .expect("start tradelane serve");
+    wait_for_port(addr, "tradelane serve", &mut server);
+    let _server = Killed(server);
+
+    let driver_port = free_port();
+    let mut chromedriver = Command::new(&driver)
+        .arg(format!("--port={driver_port}"))
+        .stdout(Stdio::null())
+        .stderr(Stdio::null())
+        .spawn()
+        .expect("start chromedriver");
+    wait_for_port(
+        ([127, 0, 0, 1], driver_port).into(),
+        "chromedriver",
+        &mut chromedriver,
+    );
+    let _chromedriver = Killed(chromedriver);
+
+    let profile = tempfile::tempdir().expect("profile dir");
+    let runtime = tokio::runtime::Builder::new_current_thread()
+        .enable_all()
+        .build()
+        .expect("runtime");
+    let base = format!("http://{addr}");
+    runtime.block_on(async move {
+        let client = connect(driver_port, &chromium, profile.path(), "en").await;
+        let steps_client = client.clone();
+        let outcome = tokio::spawn(async move {
+            login(&steps_client, &base, DEMO_EMAIL, DEMO_PASSWORD).await;
+            steps(steps_client, base).await
+        })
+        .await;
+        let _ = client.close().await;
+        if let Err(err) = outcome {
+            match err.try_into_panic() {
+                Ok(panic) => std::panic::resume_unwind(panic),
+                Err(err) => panic!("the browser steps did not finish: {err}"),
+            }
+        }
+    });
+}
+
+/// A WebDriver session on headless Chromium with a 1366×900 window (a laptop screen).
+pub(crate) async fn connect(
+    driver_port: u16,
+    chromium: &Path,
+    profile: &Path,
+    lang: &str,
+) -> Client {
+    let mut caps = serde_json::Map::new();
+    caps.insert(
+        "goog:chromeOptions".into(),
+        serde_json::json!({
+            "binary": chromium.to_string_lossy(),
+            "args": [
+                "--headless", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
+                "--disable-background-networking", "--disable-component-update", "--disable-sync",
+                format!("--user-data-dir={}", profile.display()), "--window-size=1366,900",
+                format!("--lang={lang}"),
+            ],
+        }),
+    );
+    let connector = hyper_util::client::legacy::connect::HttpConnector::new();
+    ClientBuilder::new(connector)
+        .capabilities(caps)
+        .connect(&format!("http://127.0.0.1:{driver_port}"))
+        .await
+        .expect("connect to chromedriver")
+}
+
+/// Logs in through the login form and waits for the signed-in header.
+pub(crate) async fn login(client: &Client, base: &str, email: &str, password: &str) {
+    client
+        .goto(&format!("{base}/login"))
+        .await
+        .expect("open login");
+    wait_css(client, "#login-email")
+        .await
+        .send_keys(email)
+        .await
+        .expect("type e-mail");
+    wait_css(client, "#login-password")
+        .await
+        .send_keys(password)
+        .await
+        .expect("type password");
+    wait_css(client, "#login-submit")
+        .await
+        .click()
+        .await
+        .expect("submit login");
+    wait_css(client, "[data-testid=whoami]").await;
 }
