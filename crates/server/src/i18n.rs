@@ -14,13 +14,13 @@ use tradelane_domain::UiLang;
 
 #[derive(RustEmbed)]
 #[folder = "locales/"]
-#[include = "*.toml"]
 struct Locales;
 
 /// The catalogue files of one language, main file first, then module files by name.
 fn sources(code: &str) -> Vec<(String, String)> {
     let mut names: Vec<String> = Locales::iter()
         .map(|n| n.into_owned())
+        .filter(|n| n.ends_with(".toml"))
         .filter(|n| {
             n == &format!("{code}.toml")
                 || n.strip_prefix(code)

@@ -547,6 +547,6 @@ mod tests {
 
 /// This module's pages, merged into the web router.
 pub(super) fn routes() -> axum::Router<crate::state::AppState> {
-    use axum::routing::{get, post};
+    use axum::routing::get;
     axum::Router::new().route("/listings", get(form_page).post(check))
 }
