@@ -540,3 +540,52 @@ pub(crate) async fn login(client: &Client, base: &str, email: &str, password: &s
         .expect("submit login");
     wait_css(client, "[data-testid=whoami]").await;
 }
+
+/// Every module's first page renders for the demo owner in both languages (no error page, the
+/// signed-in header present), with a screenshot of each: the tour a new user takes.
+#[test]
+fn every_module_page_renders_in_both_languages() {
+    with_demo_browser(
+        |_| {},
+        |client, base| async move {
+            let pages = [
+                "catalogue",
+                "landed-cost",
+                "shipments",
+                "listings",
+                "compliance",
+                "freight",
+                "users",
+                "audit",
+            ];
+            for lang in ["en", "zh-CN"] {
+                client
+                    .goto(&format!("{base}/catalogue"))
+                    .await
+                    .expect("open catalogue");
+                wait_css(&client, &format!("[data-testid=lang-{lang}]"))
+                    .await
+                    .click()
+                    .await
+                    .expect("switch language");
+                wait_css(&client, &format!("html[lang={lang}]")).await;
+                for page in pages {
+                    client
+                        .goto(&format!("{base}/{page}"))
+                        .await
+                        .unwrap_or_else(|e| panic!("open /{page}: {e}"));
+                    wait_css(&client, "[data-testid=whoami]").await;
+                    assert_eq!(html_lang(&client).await, lang, "/{page}");
+                    assert!(
+                        client
+                            .find(Locator::Css("[data-testid=error-page]"))
+                            .await
+                            .is_err(),
+                        "/{page} in {lang} shows an error page"
+                    );
+                    shot(&client, &format!("tour-{lang}-{page}")).await;
+                }
+            }
+        },
+    );
+}
