@@ -24,6 +24,7 @@ mod sql;
 mod time;
 mod tokens;
 pub mod tracking;
+pub mod trade_profile;
 mod users;
 
 #[cfg(any(test, feature = "test-support"))]
@@ -54,6 +55,7 @@ pub use tracking::{
     IngestOutcome, NewLeg, NewShipment, RawEventError, RawIngestOptions, RawIngestReport,
     ShipmentId, ShipmentQuery, StoredEvent, StoredLeg, StoredShipment, UnmappedCode, WebhookSource,
 };
+pub use trade_profile::{TradeProfile, TradeProfileInput, TradeRegistration};
 pub use users::normalize_email;
 
 /// The database handle: cheap to clone (it wraps a connection pool).
