@@ -13,6 +13,8 @@ pub mod error;
 pub mod format;
 pub mod i18n;
 mod import_flow;
+pub mod jobs;
+pub mod notify;
 mod rate_limit;
 mod security;
 mod service;
@@ -79,7 +81,9 @@ pub async fn serve(config: ServerConfig) -> anyhow::Result<()> {
         .with_context(|| format!("binding {}", config.bind))?;
     let local = listener.local_addr().context("reading the bound address")?;
     tracing::info!(address = %local, backend = %store.backend(), "tradelane listening");
-    let app = build_app(AppState::new(store, config));
+    let state = AppState::new(store.clone(), config);
+    let runner = jobs::registry().spawn(store, state.services.clone(), JOB_TICK);
+    let app = build_app(state);
     axum::serve(
         listener,
         app.into_make_service_with_connect_info::<SocketAddr>(),
@@ -87,8 +91,12 @@ pub async fn serve(config: ServerConfig) -> anyhow::Result<()> {
     .with_graceful_shutdown(shutdown_signal())
     .await
     .context("serving HTTP")?;
+    runner.abort();
     Ok(())
 }
+
+/// How often the background job runner looks for due tasks.
+pub const JOB_TICK: std::time::Duration = std::time::Duration::from_secs(15);
 
 async fn shutdown_signal() {
     let ctrl_c = async {

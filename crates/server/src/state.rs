@@ -7,6 +7,7 @@ use std::time::Duration;
 
 use tradelane_store::Store;
 
+use crate::notify::{MailSettings, Services};
 use crate::rate_limit::LoginLimiter;
 
 /// How the server is run. Built by the binary from flags / environment.
@@ -48,6 +49,8 @@ pub struct AppState {
     pub store: Store,
     pub config: Arc<ServerConfig>,
     pub login_limiter: Arc<LoginLimiter>,
+    /// Mailer and HTTP client of the background jobs (alerts by e-mail and webhook).
+    pub services: Arc<Services>,
 }
 
 impl std::fmt::Debug for AppState {
@@ -61,11 +64,19 @@ impl std::fmt::Debug for AppState {
 
 impl AppState {
     pub fn new(store: Store, config: ServerConfig) -> Self {
+        let services = Arc::new(Services::new(&MailSettings::from_env(&config.data_dir)));
         AppState {
+            services,
             store,
             config: Arc::new(config),
             login_limiter: Arc::new(LoginLimiter::new(LOGIN_MAX_FAILURES, LOGIN_WINDOW)),
         }
+    }
+
+    /// The same state with other services (tests: a mail directory or SMTP sink).
+    pub fn with_services(mut self, services: Services) -> Self {
+        self.services = Arc::new(services);
+        self
     }
 
     /// Where uploaded import files wait between the wizard's steps.

@@ -10,10 +10,12 @@
 //! - every change writes its audit row in the same transaction as the change;
 //! - every multi-row write is one transaction: it happens entirely or not at all.
 
+pub mod alerts;
 mod audit;
 mod db;
 mod derive;
 mod error;
+pub mod exceptions;
 mod import;
 pub mod landed_cost;
 mod model;
@@ -36,10 +38,16 @@ mod tests;
 use std::fmt;
 use std::path::Path;
 
+pub use alerts::{
+    Alert, AlertId, AlertSeverity, AttemptOutcome, Channel, DeliveryStatus, DueWebhook,
+    EndpointSpec, InboxItem, JobRow, Localized, NewAlert, OutboxEmail, RaisedAlert,
+    StoredSubscription, SubscriptionRule, WebhookDelivery, WebhookEndpoint,
+};
 pub use db::{
     Backend, DEFAULT_DATABASE_URL, DEFAULT_SQLITE_FILE, DatabaseUrl, redact_url, sqlite_url_for_dir,
 };
 pub use error::{Result, StoreError};
+pub use exceptions::{ExceptionQuery, ExceptionRuleSet, ExceptionRunReport, ShipmentException};
 pub use jiff::Timestamp;
 pub use landed_cost::{
     FxRateRow, NewQuote, RulePackInfo, StoredQuote, StoredRulePack, compose_pack,

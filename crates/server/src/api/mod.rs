@@ -1,8 +1,10 @@
 //! JSON API under `/api/v1`. Every handler carries `#[utoipa::path]` and is mounted through
 //! `OpenApiRouter`, so the OpenAPI document is generated from the code that serves it.
 
+pub mod alerts;
 pub mod audit;
 pub mod compliance;
+pub mod exceptions;
 pub mod health;
 mod json;
 pub mod landed_cost;
@@ -49,6 +51,8 @@ use crate::state::AppState;
         (name = "tracking", description = "Shipments, tracking events, webhooks, unmapped codes"),
         (name = "landed-cost", description = "Landed cost quotes, rule packs and FX rates"),
         (name = "compliance", description = "Product compliance: requirements per SKU and market, gap matrix"),
+        (name = "alerts", description = "Alert inbox, subscription rules, outgoing webhooks and their delivery log"),
+        (name = "exceptions", description = "Shipment exception rules and the exceptions board"),
     )
 )]
 struct ApiDoc;
@@ -96,6 +100,8 @@ fn v1() -> OpenApiRouter<AppState> {
         .merge(landed_cost::routes())
         .merge(shipments::routes())
         .merge(compliance::routes())
+        .merge(alerts::routes())
+        .merge(exceptions::routes())
         .routes(routes!(health::healthz))
 }
 

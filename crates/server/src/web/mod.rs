@@ -1,5 +1,6 @@
 //! Server-rendered HTML pages. Handlers are thin: extract, call the store, fill a template.
 
+mod alerts;
 mod audit;
 mod catalogue;
 mod compliance;
@@ -53,6 +54,7 @@ pub fn router() -> Router<AppState> {
         .merge(landed_cost::routes())
         .merge(listings::routes())
         .merge(compliance::routes())
+        .merge(alerts::routes())
         .merge(modules::router())
 }
 
