@@ -22,6 +22,7 @@ mod sku_query;
 mod state;
 mod util;
 mod web;
+pub mod workbench;
 
 use std::net::SocketAddr;
 

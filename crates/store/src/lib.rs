@@ -18,6 +18,7 @@ mod error;
 pub mod exceptions;
 mod import;
 pub mod landed_cost;
+pub mod listings;
 mod model;
 mod orgs;
 mod sessions;
@@ -51,6 +52,11 @@ pub use exceptions::{ExceptionQuery, ExceptionRuleSet, ExceptionRunReport, Shipm
 pub use jiff::Timestamp;
 pub use landed_cost::{
     FxRateRow, NewQuote, RulePackInfo, StoredQuote, StoredRulePack, compose_pack,
+};
+pub use listings::{
+    JobItem, JobStatus, ListingAction, ListingContent, ListingId, ListingImportOutcome,
+    ListingImportRow, ListingJob, ListingQuery, ListingState, ListingVersion, NewListing,
+    StoredListing,
 };
 pub use model::{
     Actor, ApiToken, AuditEntry, AuditId, AuditQuery, BatchId, DEFAULT_PER_PAGE, ImportOutcome,

@@ -223,7 +223,7 @@ fn finding_body(listing: &Listing, f: &Finding) -> ListingFinding {
     }
 }
 
-fn response(listing: &Listing, findings: &[Finding]) -> ListingCheckResponse {
+pub(crate) fn response(listing: &Listing, findings: &[Finding]) -> ListingCheckResponse {
     let count = |s: Severity| findings.iter().filter(|f| f.severity == s).count();
     ListingCheckResponse {
         errors: count(Severity::Error),

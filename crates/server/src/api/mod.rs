@@ -8,6 +8,7 @@ pub mod exceptions;
 pub mod health;
 mod json;
 pub mod landed_cost;
+pub mod listing_workbench;
 pub mod listings;
 pub mod me;
 pub mod schema;
@@ -97,6 +98,7 @@ fn v1() -> OpenApiRouter<AppState> {
         .routes(routes!(audit::list_audit))
         .routes(routes!(me::me))
         .merge(listings::routes())
+        .merge(listing_workbench::routes())
         .merge(landed_cost::routes())
         .merge(shipments::routes())
         .merge(compliance::routes())

@@ -120,7 +120,7 @@ fn bullet_name(i: usize) -> String {
     format!("bullet{}", i + 1)
 }
 
-fn field_label(t: &Tr, f: FieldRef) -> String {
+pub(crate) fn field_label(t: &Tr, f: FieldRef) -> String {
     match f {
         FieldRef::Title => t.t(msg("listings.field.title")).to_string(),
         FieldRef::Bullet(i) => t.tf(msg("listings.field.bullet"), &[("n", &(i + 1).to_string())]),
@@ -304,7 +304,7 @@ fn message(t: &Tr, f: &Finding) -> String {
     }
 }
 
-fn build_results(
+pub(crate) fn build_results(
     t: &Tr,
     listing: &Listing,
     source: &SourceListing,

@@ -14,6 +14,7 @@ mod shipments;
 mod sku_form;
 mod users;
 mod views;
+mod workbench;
 
 use axum::Router;
 use axum::http::StatusCode;
@@ -53,6 +54,7 @@ pub fn router() -> Router<AppState> {
         .merge(shipments::routes())
         .merge(landed_cost::routes())
         .merge(listings::routes())
+        .merge(workbench::routes())
         .merge(compliance::routes())
         .merge(alerts::routes())
         .merge(modules::router())

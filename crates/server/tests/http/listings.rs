@@ -220,7 +220,7 @@ async fn openapi_describes_the_listing_check() {
         .as_object()
         .expect("paths")
         .iter()
-        .filter(|(p, _)| p.starts_with("/api/v1/listings"))
+        .filter(|(p, _)| *p == "/api/v1/listings/check")
         .map(|(k, v)| (k.clone(), v.clone()))
         .collect();
     assert_eq!(paths.len(), 1, "{:?}", paths.keys().collect::<Vec<_>>());

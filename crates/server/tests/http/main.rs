@@ -9,6 +9,7 @@ mod compliance;
 mod import;
 mod isolation;
 mod landed_cost;
+mod listing_workbench;
 mod listings;
 mod openapi;
 mod pages;

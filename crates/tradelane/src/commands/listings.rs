@@ -33,6 +33,15 @@ pub enum ListingsCommand {
         #[arg(long, value_enum)]
         to: Script,
     },
+    /// Stored listings of the workbench, filtered by marketplace, locale, state.
+    List(super::listing_work::ListArgs),
+    /// Machine-translate every SKU's source listing into --target for --market; each listing
+    /// whole or not at all. Exit 1 when any listing failed (it is left unchanged).
+    Translate(super::listing_work::TranslateArgs),
+    /// Import listings (CSV/XLSX/JSON lines) into the workbench: all rows or none.
+    Import(super::listing_work::ImportArgs),
+    /// Export approved listings as a marketplace flat file (CSV/XLSX) and mark them exported.
+    Export(super::listing_work::ExportArgs),
 }
 
 #[derive(Debug, clap::Args)]
@@ -74,6 +83,10 @@ pub async fn run(global: &GlobalOpts, cmd: ListingsCommand) -> Result<()> {
     match cmd {
         ListingsCommand::Check(args) => check(global, &args),
         ListingsCommand::Convert { to } => convert(to),
+        ListingsCommand::List(args) => super::listing_work::list(global, &args).await,
+        ListingsCommand::Translate(args) => super::listing_work::translate(global, &args).await,
+        ListingsCommand::Import(args) => super::listing_work::import(global, &args).await,
+        ListingsCommand::Export(args) => super::listing_work::export_file(global, &args).await,
     }
 }
 

@@ -7,6 +7,7 @@ pub mod freight;
 pub mod fx;
 pub mod import;
 pub mod landed_cost;
+pub mod listing_work;
 pub mod listings;
 pub mod load;
 pub mod org;

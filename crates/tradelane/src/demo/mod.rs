@@ -9,6 +9,8 @@ use crate::cli::{DemoArgs, GlobalOpts};
 use crate::commands::import::{ImportSource, prepare_import};
 use crate::context::{find_org, open_store};
 
+mod listings;
+
 pub const DEMO_ORG: &str = "Demo Trading Co.";
 /// Documented in the README; `--password` or TRADELANE_DEMO_PASSWORD replaces it.
 pub const DEMO_PASSWORD: &str = "tradelane-demo";
@@ -103,6 +105,14 @@ pub async fn run(global: &GlobalOpts, args: &DemoArgs) -> Result<()> {
         outcome.updated,
         outcome.unchanged
     );
+    let users = store.list_users(org.id).await.context("listing demo users")?;
+    let operator = users.iter().find(|u| u.role == Role::Operator);
+    let listings = listings::seed(&store, &owner, operator)
+        .await
+        .context("creating the demo listings")?;
+    if listings > 0 {
+        println!("Demo listings for the workbench: {listings} created.");
+    }
 
     let url = crate::commands::serve::public_url(args.bind);
     println!();

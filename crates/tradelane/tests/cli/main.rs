@@ -5,11 +5,13 @@
 
 mod admin;
 mod browser;
+mod browser_workbench;
 mod compliance;
 mod demo;
 mod freight_load;
 mod helpers;
 mod import;
 mod landed_cost;
+mod listing_work;
 mod listings;
 mod tracking;

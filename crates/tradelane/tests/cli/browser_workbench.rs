@@ -1,0 +1,85 @@
+//! The listing workbench in a real browser: the list of demo listings, the editor with QA
+//! findings marked inline, a bulk translation with its progress bar, and the export preview.
+//! Screenshots: workbench-list, workbench-editor, workbench-bulk, workbench-export.
+
+use std::time::Duration;
+
+use fantoccini::Locator;
+
+use crate::browser::{shot, text_of, wait_css, with_demo_browser};
+
+#[test]
+fn workbench_list_editor_bulk_translate_and_export() {
+    with_demo_browser(
+        |_env| {},
+        |client, base| async move {
+            client
+                .goto(&format!("{base}/listings/workbench"))
+                .await
+                .expect("open the workbench");
+            let table = text_of(&client, "[data-testid=wb-table]").await;
+            assert!(table.contains("PA-CASE-IP15-BLK"), "{table}");
+            for state in ["Approved", "In review", "Exported", "Machine-translated"] {
+                assert!(table.contains(state), "{state} missing: {table}");
+            }
+            shot(&client, "workbench-list").await;
+
+            // The French listing in review carries promotional and claim findings.
+            client
+                .goto(&format!(
+                    "{base}/listings/workbench?locale=fr-FR&marketplace=amazon-fr"
+                ))
+                .await
+                .expect("filter");
+            wait_css(&client, "[data-testid=wb-link]")
+                .await
+                .click()
+                .await
+                .expect("open the editor");
+            wait_css(&client, "mark.qa-error").await;
+            let findings = text_of(&client, "[data-testid=qa-findings]").await;
+            assert!(findings.contains("amazon.title"), "{findings}");
+            let blocker = text_of(&client, "[data-testid=wb-blocker]").await;
+            assert!(blocker.contains("QA error"), "{blocker}");
+            shot(&client, "workbench-editor").await;
+
+            // Bulk translation for Italian: the progress bar runs to 100 %.
+            client
+                .goto(&format!("{base}/listings/workbench"))
+                .await
+                .expect("back to the list");
+            let target = wait_css(&client, "#wb-bulk-target").await;
+            target
+                .select_by_value("it-IT")
+                .await
+                .expect("choose it-IT");
+            wait_css(&client, "#wb-bulk-market")
+                .await
+                .select_by_value("amazon-it")
+                .await
+                .expect("choose amazon-it");
+            wait_css(&client, "[data-testid=wb-bulk-start]")
+                .await
+                .click()
+                .await
+                .expect("start");
+            client
+                .wait()
+                .at_most(Duration::from_secs(30))
+                .for_element(Locator::Css("[data-testid=wb-progress][data-status=done]"))
+                .await
+                .expect("the job finishes");
+            let progress = text_of(&client, "[data-testid=wb-progress-text]").await;
+            assert!(progress.starts_with("100%"), "{progress}");
+            shot(&client, "workbench-bulk").await;
+
+            client
+                .goto(&format!("{base}/listings/workbench/export?include_exported=1"))
+                .await
+                .expect("open the export page");
+            let preview = text_of(&client, "[data-testid=wb-x-table]").await;
+            assert!(preview.contains("item_sku") && preview.contains("PA-CASE-IP15-BLK"), "{preview}");
+            shot(&client, "workbench-export").await;
+        },
+    );
+}
