@@ -62,7 +62,11 @@ pub fn canonical_locale(tag: &str) -> Result<&'static str> {
         _ => "",
     };
     if !alias.is_empty() {
-        return Ok(if alias == "zh-Hant" { "zh-Hant" } else { "zh-CN" });
+        return Ok(if alias == "zh-Hant" {
+            "zh-Hant"
+        } else {
+            "zh-CN"
+        });
     }
     LOCALES
         .iter()
@@ -294,10 +298,9 @@ impl ListingContent {
             cap(&format!("bullet {}", i + 1), b, MAX_BULLET_CHARS)?;
         }
         let allowed: Vec<String> = STORED_HTML_TAGS.iter().map(|t| t.to_string()).collect();
-        let description =
-            tradelane_listing_qa::html::sanitize(self.description.trim(), &allowed)
-                .trim()
-                .to_string();
+        let description = tradelane_listing_qa::html::sanitize(self.description.trim(), &allowed)
+            .trim()
+            .to_string();
         cap("description", &description, MAX_DESCRIPTION_CHARS)?;
         let search_terms = self.search_terms.trim().to_string();
         cap("search terms", &search_terms, MAX_SEARCH_TERMS_CHARS)?;
@@ -745,7 +748,16 @@ impl Store {
         after.content = content;
         after.version = 1;
         after.updated_at = at;
-        write_change(&mut tx, actor, None, &after, ListingAction::Create, None, None).await?;
+        write_change(
+            &mut tx,
+            actor,
+            None,
+            &after,
+            ListingAction::Create,
+            None,
+            None,
+        )
+        .await?;
         tx.commit().await?;
         Ok(after)
     }
@@ -779,11 +791,7 @@ impl Store {
     }
 
     /// Listings of the organisation, filtered, by SKU code then marketplace and locale.
-    pub async fn list_listings(
-        &self,
-        org: OrgId,
-        q: &ListingQuery,
-    ) -> Result<Page<StoredListing>> {
+    pub async fn list_listings(&self, org: OrgId, q: &ListingQuery) -> Result<Page<StoredListing>> {
         check_paging(q.page, q.per_page)?;
         let mut f = Filter::new();
         f.and("l.org_id = {}", vec![Arg::I64(org.0)]);
@@ -841,10 +849,7 @@ impl Store {
     }
 
     /// Number of listings per state (for the list page's filter chips).
-    pub async fn count_listings_by_state(
-        &self,
-        org: OrgId,
-    ) -> Result<BTreeMap<ListingState, i64>> {
+    pub async fn count_listings_by_state(&self, org: OrgId) -> Result<BTreeMap<ListingState, i64>> {
         let rows = sqlx::query(
             "SELECT state, COUNT(*) AS n FROM listings WHERE org_id = $1 GROUP BY state",
         )
@@ -1073,11 +1078,7 @@ impl Store {
     }
 
     /// The version history, newest first.
-    pub async fn listing_versions(
-        &self,
-        org: OrgId,
-        id: ListingId,
-    ) -> Result<Vec<ListingVersion>> {
+    pub async fn listing_versions(&self, org: OrgId, id: ListingId) -> Result<Vec<ListingVersion>> {
         let mut conn = self.pool.acquire().await?;
         fetch(&mut conn, org, id).await?;
         let rows = sqlx::query(
@@ -1180,16 +1181,8 @@ impl Store {
                 }
                 None => {
                     outcome.created += 1;
-                    let id = insert_listing(
-                        &mut tx,
-                        actor,
-                        sku_id,
-                        &marketplace,
-                        locale,
-                        None,
-                        at,
-                    )
-                    .await?;
+                    let id = insert_listing(&mut tx, actor, sku_id, &marketplace, locale, None, at)
+                        .await?;
                     (None, fetch(&mut tx, actor.org_id, id).await?)
                 }
             };

@@ -314,8 +314,7 @@ fn parse_state(s: Option<&str>) -> ApiResult<Option<ListingState>> {
 }
 
 async fn sku_id(state: &AppState, p: &Principal, code: &str) -> ApiResult<tradelane_store::SkuId> {
-    let c = SkuCode::parse(code)
-        .map_err(|e| ApiError::validation("sku", code, &e.to_string()))?;
+    let c = SkuCode::parse(code).map_err(|e| ApiError::validation("sku", code, &e.to_string()))?;
     state
         .store
         .get_sku_by_code(p.org_id, &c)
@@ -529,7 +528,10 @@ pub async fn listing_versions(
     p: Principal,
     Path(id): Path<i64>,
 ) -> ApiResult<Json<Vec<VersionOut>>> {
-    let v = state.store.listing_versions(p.org_id, ListingId(id)).await?;
+    let v = state
+        .store
+        .listing_versions(p.org_id, ListingId(id))
+        .await?;
     Ok(Json(
         v.iter()
             .map(|v| VersionOut {
@@ -580,7 +582,11 @@ pub async fn version_diff(
     let from = from.unwrap_or(to - 1);
     let find = |n: i64| versions.iter().find(|v| v.version == n);
     let after = find(to).ok_or_else(|| {
-        ApiError::validation("to", &to.to_string(), &format!("a version from 1 to {newest}"))
+        ApiError::validation(
+            "to",
+            &to.to_string(),
+            &format!("a version from 1 to {newest}"),
+        )
     })?;
     let before = if from <= 0 {
         None
@@ -669,7 +675,13 @@ pub async fn translate_listings(
         };
         let job = state
             .store
-            .create_listing_job(&actor, "translate", &marketplace, target, sources.len() as i64)
+            .create_listing_job(
+                &actor,
+                "translate",
+                &marketplace,
+                target,
+                sources.len() as i64,
+            )
             .await?;
         if body.wait {
             workbench::run_translate_job(
@@ -798,8 +810,8 @@ pub async fn export_file(
     sheet: &str,
 ) -> ApiResult<(Vec<u8>, &'static str, &'static str)> {
     let text = export::preset(mapping).unwrap_or(mapping);
-    let layout = export::Layout::parse(text)
-        .map_err(|e| ApiError::validation("mapping", mapping, &e))?;
+    let layout =
+        export::Layout::parse(text).map_err(|e| ApiError::validation("mapping", mapping, &e))?;
     let (bytes, ct, ext) = match format.trim().to_ascii_lowercase().as_str() {
         "" | "csv" => (
             export::to_csv(&layout, &listings).map_err(|e| ApiError::internal("csv", e))?,
@@ -848,7 +860,10 @@ pub async fn export_listings(
         body.include_exported,
     )
     .await?;
-    let sheet = body.marketplace.clone().unwrap_or_else(|| "listings".into());
+    let sheet = body
+        .marketplace
+        .clone()
+        .unwrap_or_else(|| "listings".into());
     let (bytes, ct, ext) = export_file(
         &state,
         &p,

@@ -29,8 +29,18 @@ use crate::util::url_encode;
 use crate::workbench::{self, export};
 
 pub const MARKETPLACES: &[&str] = &[
-    "amazon", "amazon-de", "amazon-uk", "amazon-fr", "amazon-es", "amazon-it", "amazon-jp",
-    "amazon-us", "ebay", "shopify", "temu", "tiktok",
+    "amazon",
+    "amazon-de",
+    "amazon-uk",
+    "amazon-fr",
+    "amazon-es",
+    "amazon-it",
+    "amazon-jp",
+    "amazon-us",
+    "ebay",
+    "shopify",
+    "temu",
+    "tiktok",
 ];
 const TARGETS: &[&str] = &[
     "en-US", "en-GB", "de-DE", "fr-FR", "es-ES", "it-IT", "ja-JP", "zh-Hant",
@@ -371,6 +381,18 @@ pub struct EditParams {
     msg: Option<String>,
 }
 
+fn blocker_text(t: &Tr, b: &workbench::Blocker) -> String {
+    match b {
+        workbench::Blocker::Role => t.t(msg("error.forbidden")).to_string(),
+        workbench::Blocker::OwnText => t.t(msg("workbench.blocker.own_text")).to_string(),
+        workbench::Blocker::State(s) => t.tf(
+            msg("workbench.blocker.state"),
+            &[("state", t.t(state_key(*s)))],
+        ),
+        workbench::Blocker::Qa(n) => t.tf(msg("workbench.blocker.qa"), &[("n", &n.to_string())]),
+    }
+}
+
 fn message_for(t: &Tr, code: &str) -> Option<String> {
     let key = match code {
         "saved" => msg("workbench.msg.saved"),
@@ -515,7 +537,7 @@ async fn render_edit(
         can_review: l.can_write && listing.state == ListingState::InReview,
         approve_blocker: blocker
             .filter(|_| listing.state == ListingState::InReview)
-            .map(|b| b.message()),
+            .map(|b| blocker_text(&t, &b)),
         versions: version_rows,
         diff,
         message: params.msg.as_deref().and_then(|m| message_for(&t, m)),
@@ -566,7 +588,9 @@ pub async fn act(
     if !l.can_write {
         return Err(l.forbidden());
     }
-    let version = form.get("version").and_then(|v| v.trim().parse::<i64>().ok());
+    let version = form
+        .get("version")
+        .and_then(|v| v.trim().parse::<i64>().ok());
     let action = form.get("action").map(String::as_str).unwrap_or("save");
     let comment = form.get("comment").map(String::as_str);
     let actor = user.actor();
@@ -626,10 +650,16 @@ pub async fn act(
             comment,
         )
         .await
-        .map(|_| if action == "approve" { "approve" } else { "reject" })
+        .map(|_| {
+            if action == "approve" {
+                "approve"
+            } else {
+                "reject"
+            }
+        })
         .map_err(|e| match e {
             crate::error::ApiError::NotFound => String::new(),
-            crate::error::ApiError::Forbidden => workbench::Blocker::OwnText.message(),
+            crate::error::ApiError::Forbidden => blocker_text(&l.t, &workbench::Blocker::OwnText),
             other => other.to_string(),
         }),
         _ => Err(format!("unknown action {action:?}")),
@@ -789,9 +819,10 @@ pub async fn export_page(
         include,
     )
     .await;
-    let (headers, rows, n) = match (selection, export::Layout::parse(
-        export::preset(&mapping).unwrap_or(&mapping),
-    )) {
+    let (headers, rows, n) = match (
+        selection,
+        export::Layout::parse(export::preset(&mapping).unwrap_or(&mapping)),
+    ) {
         (Ok(list), Ok(layout)) => (
             layout.headers().iter().map(|s| s.to_string()).collect(),
             list.iter()

@@ -127,7 +127,10 @@ impl Layout {
             };
             let header = header.trim();
             if header.is_empty() {
-                return Err(format!("mapping line {}: the column header is empty", i + 1));
+                return Err(format!(
+                    "mapping line {}: the column header is empty",
+                    i + 1
+                ));
             }
             let source = Source::parse(field).ok_or_else(|| {
                 format!(
@@ -175,7 +178,8 @@ pub fn to_csv(layout: &Layout, listings: &[StoredListing]) -> Result<Vec<u8>, St
     let mut out = Vec::from("\u{feff}".as_bytes());
     {
         let mut w = csv::Writer::from_writer(&mut out);
-        w.write_record(layout.headers()).map_err(|e| e.to_string())?;
+        w.write_record(layout.headers())
+            .map_err(|e| e.to_string())?;
         for l in listings {
             let row: Vec<String> = layout.row(l).iter().map(|c| safe_cell(c)).collect();
             w.write_record(&row).map_err(|e| e.to_string())?;
@@ -220,9 +224,7 @@ pub fn to_xlsx(
 mod tests {
     use std::collections::BTreeMap;
 
-    use tradelane_store::{
-        ListingContent, ListingId, ListingState, OrgId, SkuId, Timestamp,
-    };
+    use tradelane_store::{ListingContent, ListingId, ListingState, OrgId, SkuId, Timestamp};
 
     use super::*;
 

@@ -88,7 +88,11 @@ pub fn translator_for(_state: &crate::state::AppState) -> Arc<dyn Translator> {
 }
 
 /// The listing's source, when it has one in this organisation.
-pub async fn source_of(store: &Store, org: OrgId, l: &StoredListing) -> ApiResult<Option<StoredListing>> {
+pub async fn source_of(
+    store: &Store,
+    org: OrgId,
+    l: &StoredListing,
+) -> ApiResult<Option<StoredListing>> {
     match l.source_id {
         Some(id) => match store.get_listing(org, id).await {
             Ok(s) => Ok(Some(s)),
@@ -200,7 +204,14 @@ pub async fn translate_listing(
     bullets.sort_by_key(|(i, _)| *i);
     content.bullets = bullets.into_iter().map(|(_, b)| b).collect();
     match store
-        .save_translation(actor, source, &marketplace, target, &content, &report.provider)
+        .save_translation(
+            actor,
+            source,
+            &marketplace,
+            target,
+            &content,
+            &report.provider,
+        )
         .await
     {
         Ok(saved) => Ok(Ok(saved)),
@@ -344,13 +355,26 @@ pub async fn start_translate_job(
     let target = canonical_locale(target_locale)?;
     let sources = sources_for(store, actor.org_id, &marketplace, target).await?;
     let job = store
-        .create_listing_job(actor, "translate", &marketplace, target, sources.len() as i64)
+        .create_listing_job(
+            actor,
+            "translate",
+            &marketplace,
+            target,
+            sources.len() as i64,
+        )
         .await?;
     let (store2, actor2, id) = (store.clone(), actor.clone(), job.id);
     tokio::spawn(async move {
-        if let Err(e) =
-            run_translate_job(&store2, &actor2, translator, id, &marketplace, target, sources)
-                .await
+        if let Err(e) = run_translate_job(
+            &store2,
+            &actor2,
+            translator,
+            id,
+            &marketplace,
+            target,
+            sources,
+        )
+        .await
         {
             tracing::error!(job = id, error = %e, "listing translation job failed");
             let _ = store2

@@ -27,9 +27,13 @@ impl Segment {
 
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum SegmentOutcome {
-    Ok { text: String },
+    Ok {
+        text: String,
+    },
     /// The provider gave up on this segment after its retries.
-    Failed { error: String },
+    Failed {
+        error: String,
+    },
 }
 
 /// The answer for one listing: one outcome per segment, in order.
@@ -99,7 +103,12 @@ impl Translator for OfflineTranslator {
                 .collect();
             Ok(SegmentsReport {
                 results,
-                provider: if convert.is_some() { "opencc" } else { "offline" }.into(),
+                provider: if convert.is_some() {
+                    "opencc"
+                } else {
+                    "offline"
+                }
+                .into(),
             })
         })
     }

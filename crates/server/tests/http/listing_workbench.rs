@@ -67,28 +67,62 @@ async fn workflow_roles_four_eyes_and_audit() {
         assert_eq!(src["title_chars"], 22, "characters, not bytes");
         // Viewers cannot write.
         let r = app
-            .api(Method::POST, "/api/v1/listings", Some(&viewer.token), Some(source_body("CBL-1")))
+            .api(
+                Method::POST,
+                "/api/v1/listings",
+                Some(&viewer.token),
+                Some(source_body("CBL-1")),
+            )
             .await;
         assert_eq!(r.status, StatusCode::FORBIDDEN, "{}", app.label);
-        let de = create(&app, &op.token, clean_german("CBL-1", src["id"].as_i64().unwrap())).await;
+        let de = create(
+            &app,
+            &op.token,
+            clean_german("CBL-1", src["id"].as_i64().unwrap()),
+        )
+        .await;
         let id = de["id"].as_i64().unwrap();
         let path = |s: &str| format!("/api/v1/listings/{id}/{s}");
-        let r = app.api(Method::POST, &path("submit"), Some(&viewer.token), None).await;
-        assert_eq!(r.status, StatusCode::FORBIDDEN);
-        let r = app.api(Method::POST, &path("approve"), Some(&op.token), None).await;
-        assert_eq!(r.status, StatusCode::CONFLICT, "not in review yet: {}", r.text());
         let r = app
-            .api(Method::POST, &path("submit"), Some(&op.token), Some(json!({"version": 1})))
+            .api(Method::POST, &path("submit"), Some(&viewer.token), None)
+            .await;
+        assert_eq!(r.status, StatusCode::FORBIDDEN);
+        let r = app
+            .api(Method::POST, &path("approve"), Some(&op.token), None)
+            .await;
+        assert_eq!(
+            r.status,
+            StatusCode::CONFLICT,
+            "not in review yet: {}",
+            r.text()
+        );
+        let r = app
+            .api(
+                Method::POST,
+                &path("submit"),
+                Some(&op.token),
+                Some(json!({"version": 1})),
+            )
             .await;
         assert_eq!(r.status, StatusCode::OK, "{}", r.text());
         assert_eq!(r.json()["state"], "in_review");
         // The operator who wrote it cannot approve it; another operator can.
-        let r = app.api(Method::POST, &path("approve"), Some(&op.token), None).await;
+        let r = app
+            .api(Method::POST, &path("approve"), Some(&op.token), None)
+            .await;
         assert_eq!(r.status, StatusCode::FORBIDDEN, "four eyes: {}", r.text());
-        let r = app.api(Method::POST, &path("approve"), Some(&viewer.token), None).await;
+        let r = app
+            .api(Method::POST, &path("approve"), Some(&viewer.token), None)
+            .await;
         assert_eq!(r.status, StatusCode::FORBIDDEN);
-        let r = app.api(Method::POST, &path("reject"), Some(&op2.token), None).await;
-        assert_eq!(r.status, StatusCode::UNPROCESSABLE_ENTITY, "reject needs a comment");
+        let r = app
+            .api(Method::POST, &path("reject"), Some(&op2.token), None)
+            .await;
+        assert_eq!(
+            r.status,
+            StatusCode::UNPROCESSABLE_ENTITY,
+            "reject needs a comment"
+        );
         let r = app
             .api(
                 Method::POST,
@@ -105,19 +139,37 @@ async fn workflow_roles_four_eyes_and_audit() {
         body["version"] = json!(v);
         body["title"] = json!("VoltLine USB-C Ladekabel 60 W, geflochten, 1 m");
         let r = app
-            .api(Method::PUT, &format!("/api/v1/listings/{id}"), Some(&op2.token), Some(body.clone()))
+            .api(
+                Method::PUT,
+                &format!("/api/v1/listings/{id}"),
+                Some(&op2.token),
+                Some(body.clone()),
+            )
             .await;
         assert_eq!(r.status, StatusCode::OK, "{}", r.text());
         // Stale version → 409.
         let r = app
-            .api(Method::PUT, &format!("/api/v1/listings/{id}"), Some(&op2.token), Some(body))
+            .api(
+                Method::PUT,
+                &format!("/api/v1/listings/{id}"),
+                Some(&op2.token),
+                Some(body),
+            )
             .await;
         assert_eq!(r.status, StatusCode::CONFLICT);
-        app.api(Method::POST, &path("submit"), Some(&op2.token), None).await;
-        let r = app.api(Method::POST, &path("approve"), Some(&op2.token), None).await;
+        app.api(Method::POST, &path("submit"), Some(&op2.token), None)
+            .await;
+        let r = app
+            .api(Method::POST, &path("approve"), Some(&op2.token), None)
+            .await;
         assert_eq!(r.status, StatusCode::FORBIDDEN);
         let r = app
-            .api(Method::POST, &path("approve"), Some(&op.token), Some(json!({"comment": "ok"})))
+            .api(
+                Method::POST,
+                &path("approve"),
+                Some(&op.token),
+                Some(json!({"comment": "ok"})),
+            )
             .await;
         assert_eq!(r.status, StatusCode::OK, "{}: {}", app.label, r.text());
         assert_eq!(r.json()["state"], "approved");
@@ -130,14 +182,21 @@ async fn workflow_roles_four_eyes_and_audit() {
             .iter()
             .map(|v| v["action"].as_str().unwrap())
             .collect();
-        assert_eq!(actions, ["approve", "submit", "edit", "reject", "submit", "create"]);
-        let r = app.get(&format!("{}?to=4", path("diff")), &viewer.token).await;
+        assert_eq!(
+            actions,
+            ["approve", "submit", "edit", "reject", "submit", "create"]
+        );
+        let r = app
+            .get(&format!("{}?to=4", path("diff")), &viewer.token)
+            .await;
         assert_eq!(r.status, StatusCode::OK, "{}", r.text());
         let changes = r.json()["changes"].as_array().unwrap().clone();
         assert_eq!(changes.len(), 1, "{changes:?}");
         assert_eq!(changes[0]["field"], "title");
         assert!(changes[0]["after"].as_str().unwrap().contains("Ladekabel"));
-        let r = app.get(&format!("{}?to=99", path("diff")), &viewer.token).await;
+        let r = app
+            .get(&format!("{}?to=99", path("diff")), &viewer.token)
+            .await;
         assert_eq!(r.status, StatusCode::UNPROCESSABLE_ENTITY);
         // Every step in the audit log.
         let r = app
@@ -174,10 +233,20 @@ async fn approval_is_blocked_by_qa_errors_and_findings_have_spans() {
             .find(|x| x["rule_id"] == "amazon.title.forbidden_chars")
             .expect("forbidden char finding");
         assert_eq!(bang["excerpt"], "!");
-        app.api(Method::POST, &format!("/api/v1/listings/{id}/submit"), Some(&owner.token), None)
-            .await;
+        app.api(
+            Method::POST,
+            &format!("/api/v1/listings/{id}/submit"),
+            Some(&owner.token),
+            None,
+        )
+        .await;
         let r = app
-            .api(Method::POST, &format!("/api/v1/listings/{id}/approve"), Some(&owner.token), None)
+            .api(
+                Method::POST,
+                &format!("/api/v1/listings/{id}/approve"),
+                Some(&owner.token),
+                None,
+            )
             .await;
         assert_eq!(r.status, StatusCode::UNPROCESSABLE_ENTITY, "{}", r.text());
         assert!(r.text().contains("QA error"), "{}", r.text());
@@ -225,7 +294,10 @@ async fn bulk_translation_job_and_export_flat_file() {
             tokio::time::sleep(Duration::from_millis(25)).await;
         }
         assert_eq!(job["status"], "done", "{job}");
-        assert_eq!((job["total"].as_i64(), job["done"].as_i64()), (Some(3), Some(3)));
+        assert_eq!(
+            (job["total"].as_i64(), job["done"].as_i64()),
+            (Some(3), Some(3))
+        );
         assert_eq!(job["percent"], 100);
         let list = app
             .get(
@@ -238,7 +310,10 @@ async fn bulk_translation_job_and_export_flat_file() {
         let item = &list["items"][0];
         assert_eq!(item["origin"], "offline");
         assert!(
-            item["title"].as_str().unwrap().starts_with("[offline → de-DE]"),
+            item["title"]
+                .as_str()
+                .unwrap()
+                .starts_with("[offline → de-DE]"),
             "the offline provider never pretends to translate: {item}"
         );
         // zh-Hant is a real conversion, synchronous with `wait`.
@@ -272,10 +347,20 @@ async fn bulk_translation_job_and_export_flat_file() {
         // Approve the converted listings (owner; no QA errors) and export them.
         for it in list["items"].as_array().unwrap() {
             let id = it["id"].as_i64().unwrap();
-            app.api(Method::POST, &format!("/api/v1/listings/{id}/submit"), Some(&owner.token), None)
-                .await;
+            app.api(
+                Method::POST,
+                &format!("/api/v1/listings/{id}/submit"),
+                Some(&owner.token),
+                None,
+            )
+            .await;
             let r = app
-                .api(Method::POST, &format!("/api/v1/listings/{id}/approve"), Some(&owner.token), None)
+                .api(
+                    Method::POST,
+                    &format!("/api/v1/listings/{id}/approve"),
+                    Some(&owner.token),
+                    None,
+                )
                 .await;
             assert_eq!(r.status, StatusCode::OK, "{}: {}", app.label, r.text());
         }
@@ -287,7 +372,11 @@ async fn bulk_translation_job_and_export_flat_file() {
                 Some(json!({"locale": "zh-Hant"})),
             )
             .await;
-        assert_eq!(r.status, StatusCode::FORBIDDEN, "marking exported is a write");
+        assert_eq!(
+            r.status,
+            StatusCode::FORBIDDEN,
+            "marking exported is a write"
+        );
         let r = app
             .api(
                 Method::POST,
@@ -299,7 +388,10 @@ async fn bulk_translation_job_and_export_flat_file() {
         assert_eq!(r.status, StatusCode::OK, "{}", r.text());
         let text = r.text();
         let header = text.lines().next().unwrap().trim_start_matches('\u{feff}');
-        assert!(header.starts_with("item_sku,item_name,brand_name,bullet_point1"), "{header}");
+        assert!(
+            header.starts_with("item_sku,item_name,brand_name,bullet_point1"),
+            "{header}"
+        );
         assert!(header.contains("generic_keywords"));
         assert!(text.contains("CBL-2") && text.contains("數據線"), "{text}");
         let exported = app
@@ -313,8 +405,10 @@ async fn bulk_translation_job_and_export_flat_file() {
                 Method::POST,
                 "/api/v1/listings/export",
                 Some(&owner.token),
-                Some(json!({"locale": "zh-Hant", "format": "xlsx", "include_exported": true,
-                    "mapping": "sku = sku\ntitle = title"})),
+                Some(
+                    json!({"locale": "zh-Hant", "format": "xlsx", "include_exported": true,
+                    "mapping": "sku = sku\ntitle = title"}),
+                ),
             )
             .await;
         assert_eq!(r.status, StatusCode::OK);
@@ -428,30 +522,55 @@ async fn another_organisation_gets_404_everywhere() {
             .unwrap();
         for (m, p, body) in [
             (Method::GET, format!("/api/v1/listings/{id}"), None),
-            (Method::PUT, format!("/api/v1/listings/{id}"), Some(json!({"version": 1, "title": "x"}))),
+            (
+                Method::PUT,
+                format!("/api/v1/listings/{id}"),
+                Some(json!({"version": 1, "title": "x"})),
+            ),
             (Method::POST, format!("/api/v1/listings/{id}/submit"), None),
             (Method::POST, format!("/api/v1/listings/{id}/approve"), None),
-            (Method::POST, format!("/api/v1/listings/{id}/reject"), Some(json!({"comment": "x"}))),
+            (
+                Method::POST,
+                format!("/api/v1/listings/{id}/reject"),
+                Some(json!({"comment": "x"})),
+            ),
             (Method::GET, format!("/api/v1/listings/{id}/versions"), None),
             (Method::GET, format!("/api/v1/listings/{id}/diff"), None),
             (Method::GET, format!("/api/v1/listings/{id}/findings"), None),
-            (Method::GET, format!("/api/v1/listings/jobs/{}", job.id), None),
-            (Method::POST, "/api/v1/listings/export".to_string(), Some(json!({"ids": [id]}))),
+            (
+                Method::GET,
+                format!("/api/v1/listings/jobs/{}", job.id),
+                None,
+            ),
+            (
+                Method::POST,
+                "/api/v1/listings/export".to_string(),
+                Some(json!({"ids": [id]})),
+            ),
         ] {
             let r = app.api(m.clone(), &p, Some(&other.token), body).await;
             assert_eq!(r.status, StatusCode::NOT_FOUND, "{m} {p}: {}", r.text());
         }
         // b cannot attach a listing to a's SKU code (it does not exist for b).
         let r = app
-            .api(Method::POST, "/api/v1/listings", Some(&other.token), Some(source_body("CBL-1")))
+            .api(
+                Method::POST,
+                "/api/v1/listings",
+                Some(&other.token),
+                Some(source_body("CBL-1")),
+            )
             .await;
         assert_eq!(r.status, StatusCode::UNPROCESSABLE_ENTITY);
         let list = app.get("/api/v1/listings", &other.token).await.json();
         assert_eq!(list["total"], 0);
         let page = app.login("owner@other.example").await;
-        let r = app.page(&format!("/listings/workbench/{id}"), Some(&page)).await;
+        let r = app
+            .page(&format!("/listings/workbench/{id}"), Some(&page))
+            .await;
         assert_eq!(r.status, StatusCode::NOT_FOUND);
-        let r = app.page(&format!("/listings/workbench/jobs/{}", job.id), Some(&page)).await;
+        let r = app
+            .page(&format!("/listings/workbench/jobs/{}", job.id), Some(&page))
+            .await;
         assert_eq!(r.status, StatusCode::NOT_FOUND);
         let still = app.store.get_listing(a, ListingId(id)).await.unwrap();
         assert_eq!(still.version, 1);
@@ -469,19 +588,38 @@ async fn import_is_all_or_nothing() {
             {"sku": "NOPE", "marketplace": "amazon", "locale": "en", "title": "Cable"}
         ]});
         let r = app
-            .api(Method::POST, "/api/v1/listings/import", Some(&owner.token), Some(bad))
+            .api(
+                Method::POST,
+                "/api/v1/listings/import",
+                Some(&owner.token),
+                Some(bad),
+            )
             .await;
         assert_eq!(r.status, StatusCode::UNPROCESSABLE_ENTITY);
-        assert!(r.text().contains("row 3") && r.text().contains("NOPE"), "{}", r.text());
+        assert!(
+            r.text().contains("row 3") && r.text().contains("NOPE"),
+            "{}",
+            r.text()
+        );
         let good = json!({"items": [
             {"sku": "CBL-1", "marketplace": "amazon", "locale": "en", "title": "Cable مرحبا 😀"}
         ]});
         let r = app
-            .api(Method::POST, "/api/v1/listings/import", Some(&owner.token), Some(good.clone()))
+            .api(
+                Method::POST,
+                "/api/v1/listings/import",
+                Some(&owner.token),
+                Some(good.clone()),
+            )
             .await;
         assert_eq!(r.json()["created"], 1, "{}", r.text());
         let r = app
-            .api(Method::POST, "/api/v1/listings/import", Some(&owner.token), Some(good))
+            .api(
+                Method::POST,
+                "/api/v1/listings/import",
+                Some(&owner.token),
+                Some(good),
+            )
             .await;
         assert_eq!(r.json()["unchanged"], 1);
     }
@@ -504,56 +642,108 @@ async fn pages_show_list_editor_findings_and_review() {
         assert_eq!(r.status, StatusCode::OK);
         let html = r.text();
         assert!(html.contains("CBL-1") && html.contains("wb-bulk"), "{html}");
-        let r = app.page(&format!("/listings/workbench/{id}"), Some(&session)).await;
+        let r = app
+            .page(&format!("/listings/workbench/{id}"), Some(&session))
+            .await;
         assert_eq!(r.status, StatusCode::OK);
         let html = r.text();
-        assert!(html.contains("<mark class=\"qa-error\""), "findings marked inline");
+        assert!(
+            html.contains("<mark class=\"qa-error\""),
+            "findings marked inline"
+        );
         assert!(!html.contains("<b>USB-C</b>"), "user text is escaped");
         // Save without CSRF is refused; with it the title changes.
         let r = app
-            .form(&format!("/listings/workbench/{id}"), &session, &[("action", "save"), ("title", "x")], false)
+            .form(
+                &format!("/listings/workbench/{id}"),
+                &session,
+                &[("action", "save"), ("title", "x")],
+                false,
+            )
             .await;
         assert_eq!(r.status, StatusCode::FORBIDDEN);
         let r = app
             .form(
                 &format!("/listings/workbench/{id}"),
                 &session,
-                &[("action", "save"), ("version", "1"), ("title", "VoltLine USB-C Kabel 60 W")],
+                &[
+                    ("action", "save"),
+                    ("version", "1"),
+                    ("title", "VoltLine USB-C Kabel 60 W"),
+                ],
                 true,
             )
             .await;
         assert_eq!(r.status, StatusCode::SEE_OTHER, "{}", r.text());
         let r = app
-            .form(&format!("/listings/workbench/{id}"), &session, &[("action", "submit")], true)
+            .form(
+                &format!("/listings/workbench/{id}"),
+                &session,
+                &[("action", "submit")],
+                true,
+            )
             .await;
         assert_eq!(r.status, StatusCode::SEE_OTHER, "{}", r.text());
         let r = app
-            .form(&format!("/listings/workbench/{id}"), &session, &[("action", "reject")], true)
+            .form(
+                &format!("/listings/workbench/{id}"),
+                &session,
+                &[("action", "reject")],
+                true,
+            )
             .await;
-        assert_eq!(r.status, StatusCode::UNPROCESSABLE_ENTITY, "reject without comment");
+        assert_eq!(
+            r.status,
+            StatusCode::UNPROCESSABLE_ENTITY,
+            "reject without comment"
+        );
         let r = app
-            .form(&format!("/listings/workbench/{id}"), &session, &[("action", "approve")], true)
+            .form(
+                &format!("/listings/workbench/{id}"),
+                &session,
+                &[("action", "approve")],
+                true,
+            )
             .await;
         assert_eq!(r.status, StatusCode::SEE_OTHER, "{}", r.text());
         let l = app.store.get_listing(org, ListingId(id)).await.unwrap();
         assert_eq!(l.state.as_str(), "approved");
-        let r = app.page("/listings/workbench/export?locale=de-DE", Some(&session)).await;
+        let r = app
+            .page("/listings/workbench/export?locale=de-DE", Some(&session))
+            .await;
         assert!(r.text().contains("item_sku"), "preview shows the layout");
         // Viewer: can look, cannot act.
         let vs = app.login("viewer@acme.example").await;
-        let r = app.page(&format!("/listings/workbench/{id}"), Some(&vs)).await;
+        let r = app
+            .page(&format!("/listings/workbench/{id}"), Some(&vs))
+            .await;
         assert_eq!(r.status, StatusCode::OK);
         assert!(!r.text().contains("wb-edit-form"));
         let r = app
-            .form(&format!("/listings/workbench/{id}"), &vs, &[("action", "submit")], true)
+            .form(
+                &format!("/listings/workbench/{id}"),
+                &vs,
+                &[("action", "submit")],
+                true,
+            )
             .await;
         assert_eq!(r.status, StatusCode::FORBIDDEN);
         let r = app
-            .form("/listings/workbench/export", &vs, &[("locale", "de-DE")], true)
+            .form(
+                "/listings/workbench/export",
+                &vs,
+                &[("locale", "de-DE")],
+                true,
+            )
             .await;
         assert_eq!(r.status, StatusCode::FORBIDDEN);
         let r = app
-            .form("/listings/workbench/translate", &vs, &[("marketplace", "amazon"), ("target_locale", "de-DE")], true)
+            .form(
+                "/listings/workbench/translate",
+                &vs,
+                &[("marketplace", "amazon"), ("target_locale", "de-DE")],
+                true,
+            )
             .await;
         assert_eq!(r.status, StatusCode::FORBIDDEN);
     }

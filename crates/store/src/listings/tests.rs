@@ -61,7 +61,10 @@ async fn create_normalises_sanitises_and_versions() {
         let s = ts.store();
         let a = owner(s, "Acme").await;
         let id = sku(s, &a, "PB-1").await;
-        let l = s.create_listing(&a, &source(id, "充电宝 🔋 10000mAh")).await.unwrap();
+        let l = s
+            .create_listing(&a, &source(id, "充电宝 🔋 10000mAh"))
+            .await
+            .unwrap();
         assert_eq!(l.marketplace, "amazon", "{}", ts.label());
         assert_eq!(l.locale, "zh-CN");
         assert_eq!(l.state, ListingState::Draft);
@@ -70,7 +73,10 @@ async fn create_normalises_sanitises_and_versions() {
         assert!(!l.content.description.contains("script"));
         assert!(!l.content.description.contains("onclick"));
         assert!(l.content.description.contains("<p>好用</p>"));
-        assert_eq!(l.content.attributes.get("brand").map(String::as_str), Some("Voltik"));
+        assert_eq!(
+            l.content.attributes.get("brand").map(String::as_str),
+            Some("Voltik")
+        );
         let back = s.get_listing(a.org_id, l.id).await.unwrap();
         assert_eq!(back, l, "{}", ts.label());
         assert_eq!(back.content.title, "充电宝 🔋 10000mAh");
@@ -129,7 +135,12 @@ async fn bad_input_is_rejected_naming_the_field() {
             .await
             .unwrap()
             .total;
-        assert_eq!(total, 1, "only the valid listing was stored ({})", ts.label());
+        assert_eq!(
+            total,
+            1,
+            "only the valid listing was stored ({})",
+            ts.label()
+        );
     }
 }
 
@@ -210,7 +221,14 @@ async fn workflow_moves_only_along_allowed_steps() {
         assert_eq!(
             actions,
             [
-                "edit", "export", "approve", "submit", "edit", "reject", "submit", "translate"
+                "edit",
+                "export",
+                "approve",
+                "submit",
+                "edit",
+                "reject",
+                "submit",
+                "translate"
             ]
         );
         assert_eq!(versions[0].version, back.version);
@@ -269,10 +287,7 @@ async fn import_upserts_in_one_transaction_and_reimport_writes_nothing() {
                 ..ListingContent::default()
             },
         };
-        let rows = vec![
-            row("PB-1", "zh-CN", "充电宝"),
-            row("PB-1", "ar-SA", "x"),
-        ];
+        let rows = vec![row("PB-1", "zh-CN", "充电宝"), row("PB-1", "ar-SA", "x")];
         let e = s.import_listings(&a, &rows).await.unwrap_err().to_string();
         assert!(e.contains("row 3") && e.contains("locale"), "{e}");
         let rows = vec![row("PB-1", "zh-CN", "充电宝"), row("NOPE", "zh-CN", "x")];
@@ -329,7 +344,8 @@ async fn other_organisations_cannot_see_or_change_listings() {
             Err(StoreError::NotFound { .. })
         ));
         assert!(matches!(
-            s.update_listing_content(&b, l.id, None, &content("x")).await,
+            s.update_listing_content(&b, l.id, None, &content("x"))
+                .await,
             Err(StoreError::NotFound { .. })
         ));
         assert!(matches!(
@@ -388,7 +404,12 @@ async fn jobs_record_progress_and_items() {
             .await
             .unwrap();
         let j = s.get_listing_job(a.org_id, job.id).await.unwrap();
-        assert_eq!((j.done, j.failed, j.percent()), (2, 1, 100), "{}", ts.label());
+        assert_eq!(
+            (j.done, j.failed, j.percent()),
+            (2, 1, 100),
+            "{}",
+            ts.label()
+        );
         assert_eq!(j.items, items);
     }
 }

@@ -154,7 +154,14 @@ pub async fn list(global: &GlobalOpts, args: &ListArgs) -> Result<()> {
         return print_json(&lines);
     }
     let headers = [
-        "id", "sku", "marketplace", "locale", "state", "chars", "origin", "title",
+        "id",
+        "sku",
+        "marketplace",
+        "locale",
+        "state",
+        "chars",
+        "origin",
+        "title",
     ];
     let rows: Vec<Vec<String>> = lines
         .iter()
@@ -192,8 +199,10 @@ struct ReportLine {
 pub async fn translate(global: &GlobalOpts, args: &TranslateArgs) -> Result<()> {
     let store = open_store(global).await?;
     let org = require_org(&store, global).await?;
-    let market = canonical_marketplace(&args.market).map_err(|e| validation(format!("--market: {e}")))?;
-    let target = canonical_locale(&args.target).map_err(|e| validation(format!("--target: {e}")))?;
+    let market =
+        canonical_marketplace(&args.market).map_err(|e| validation(format!("--market: {e}")))?;
+    let target =
+        canonical_locale(&args.target).map_err(|e| validation(format!("--target: {e}")))?;
     let actor = Actor::cli(org.id);
     let sources = workbench::sources_for(&store, org.id, &market, target)
         .await
@@ -220,28 +229,29 @@ pub async fn translate(global: &GlobalOpts, args: &TranslateArgs) -> Result<()> 
     let mut items = Vec::with_capacity(sources.len());
     for src in &sources {
         bar.set_message(src.sku_code.clone());
-        let item = match workbench::translate_listing(&store, &actor, &translator, src, &market, target)
-            .await
-        {
-            Ok(Ok(saved)) => tradelane_store::JobItem {
-                sku_code: src.sku_code.clone(),
-                listing_id: Some(saved.id),
-                outcome: "translated".into(),
-                message: None,
-            },
-            Ok(Err(f)) => tradelane_store::JobItem {
-                sku_code: src.sku_code.clone(),
-                listing_id: None,
-                outcome: if f.skipped { "skipped" } else { "failed" }.into(),
-                message: Some(f.message),
-            },
-            Err(e) => tradelane_store::JobItem {
-                sku_code: src.sku_code.clone(),
-                listing_id: None,
-                outcome: "failed".into(),
-                message: Some(e.to_string()),
-            },
-        };
+        let item =
+            match workbench::translate_listing(&store, &actor, &translator, src, &market, target)
+                .await
+            {
+                Ok(Ok(saved)) => tradelane_store::JobItem {
+                    sku_code: src.sku_code.clone(),
+                    listing_id: Some(saved.id),
+                    outcome: "translated".into(),
+                    message: None,
+                },
+                Ok(Err(f)) => tradelane_store::JobItem {
+                    sku_code: src.sku_code.clone(),
+                    listing_id: None,
+                    outcome: if f.skipped { "skipped" } else { "failed" }.into(),
+                    message: Some(f.message),
+                },
+                Err(e) => tradelane_store::JobItem {
+                    sku_code: src.sku_code.clone(),
+                    listing_id: None,
+                    outcome: "failed".into(),
+                    message: Some(e.to_string()),
+                },
+            };
         items.push(item);
         store
             .update_listing_job(org.id, job.id, JobStatus::Running, &items)
@@ -292,15 +302,18 @@ pub async fn translate(global: &GlobalOpts, args: &TranslateArgs) -> Result<()> 
         count("failed")
     );
     if count("failed") > 0 {
-        bail!("{} listing(s) could not be translated; they were left unchanged", count("failed"));
+        bail!(
+            "{} listing(s) could not be translated; they were left unchanged",
+            count("failed")
+        );
     }
     Ok(())
 }
 
 /// Imports listings from a sheet: all rows or none; unchanged rows write nothing.
 pub async fn import(global: &GlobalOpts, args: &ImportArgs) -> Result<()> {
-    let bytes = std::fs::read(&args.file)
-        .with_context(|| format!("reading {}", args.file.display()))?;
+    let bytes =
+        std::fs::read(&args.file).with_context(|| format!("reading {}", args.file.display()))?;
     let defaults = super::listings::RowDefaults {
         marketplace: args.market.clone(),
         locale: args.locale.clone(),
@@ -360,7 +373,8 @@ pub async fn export_file(global: &GlobalOpts, args: &ExportArgs) -> Result<()> {
         None => std::fs::read_to_string(&args.mapping)
             .with_context(|| format!("reading the column mapping {}", args.mapping))?,
     };
-    let layout = export::Layout::parse(&mapping_text).map_err(|e| validation(format!("--mapping: {e}")))?;
+    let layout =
+        export::Layout::parse(&mapping_text).map_err(|e| validation(format!("--mapping: {e}")))?;
     let store = open_store(global).await?;
     let org = require_org(&store, global).await?;
     let mut list = Vec::new();
@@ -411,7 +425,11 @@ pub async fn export_file(global: &GlobalOpts, args: &ExportArgs) -> Result<()> {
         "{} listing(s) written to {}{}",
         list.len(),
         args.out.display(),
-        if args.no_mark { "" } else { " and marked exported" }
+        if args.no_mark {
+            ""
+        } else {
+            " and marked exported"
+        }
     );
     Ok(())
 }

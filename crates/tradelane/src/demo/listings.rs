@@ -183,7 +183,9 @@ fn content(d: &Demo) -> ListingContent {
 pub async fn seed(store: &Store, owner: &User, operator: Option<&User>) -> Result<usize> {
     let owner_actor = Actor::user(owner);
     // Drafts and translations are the operator's work; the owner reviews.
-    let writer = operator.map(Actor::user).unwrap_or_else(|| owner_actor.clone());
+    let writer = operator
+        .map(Actor::user)
+        .unwrap_or_else(|| owner_actor.clone());
     let mut ids: Vec<Option<StoredListing>> = Vec::with_capacity(DEMO.len());
     let mut created = 0;
     for d in DEMO {
@@ -221,25 +223,26 @@ pub async fn seed(store: &Store, owner: &User, operator: Option<&User>) -> Resul
                     Err(f) => anyhow::bail!("demo translation of {}: {}", d.sku, f.message),
                 }
             }
-            _ => {
-                store
-                    .create_listing(
-                        &writer,
-                        &NewListing {
-                            sku_id: sku.id,
-                            marketplace: d.marketplace.to_string(),
-                            locale: d.locale.to_string(),
-                            source_id: source.as_ref().map(|s| s.id),
-                            content: content(d),
-                        },
-                    )
-                    .await
-                    .with_context(|| format!("demo listing {} {}", d.sku, d.locale))?
-            }
+            _ => store
+                .create_listing(
+                    &writer,
+                    &NewListing {
+                        sku_id: sku.id,
+                        marketplace: d.marketplace.to_string(),
+                        locale: d.locale.to_string(),
+                        source_id: source.as_ref().map(|s| s.id),
+                        content: content(d),
+                    },
+                )
+                .await
+                .with_context(|| format!("demo listing {} {}", d.sku, d.locale))?,
         };
         created += 1;
         let id: ListingId = listing.id;
-        if matches!(d.state, Target::InReview | Target::Approved | Target::Exported) {
+        if matches!(
+            d.state,
+            Target::InReview | Target::Approved | Target::Exported
+        ) {
             store
                 .transition_listing(&writer, id, None, ListingAction::Submit, None)
                 .await?;

@@ -105,7 +105,10 @@ pub async fn run(global: &GlobalOpts, args: &DemoArgs) -> Result<()> {
         outcome.updated,
         outcome.unchanged
     );
-    let users = store.list_users(org.id).await.context("listing demo users")?;
+    let users = store
+        .list_users(org.id)
+        .await
+        .context("listing demo users")?;
     let operator = users.iter().find(|u| u.role == Role::Operator);
     let listings = listings::seed(&store, &owner, operator)
         .await

@@ -19,7 +19,8 @@ fn workbench_list_editor_bulk_translate_and_export() {
                 .expect("open the workbench");
             let table = text_of(&client, "[data-testid=wb-table]").await;
             assert!(table.contains("PA-CASE-IP15-BLK"), "{table}");
-            for state in ["Approved", "In review", "Exported", "Machine-translated"] {
+            // The demo owner reads the UI in Chinese.
+            for state in ["已通过", "审校中", "已导出", "已机翻"] {
                 assert!(table.contains(state), "{state} missing: {table}");
             }
             shot(&client, "workbench-list").await;
@@ -40,7 +41,7 @@ fn workbench_list_editor_bulk_translate_and_export() {
             let findings = text_of(&client, "[data-testid=qa-findings]").await;
             assert!(findings.contains("amazon.title"), "{findings}");
             let blocker = text_of(&client, "[data-testid=wb-blocker]").await;
-            assert!(blocker.contains("QA error"), "{blocker}");
+            assert!(blocker.contains("质检错误"), "{blocker}");
             shot(&client, "workbench-editor").await;
 
             // Bulk translation for Italian: the progress bar runs to 100 %.
@@ -49,10 +50,7 @@ fn workbench_list_editor_bulk_translate_and_export() {
                 .await
                 .expect("back to the list");
             let target = wait_css(&client, "#wb-bulk-target").await;
-            target
-                .select_by_value("it-IT")
-                .await
-                .expect("choose it-IT");
+            target.select_by_value("it-IT").await.expect("choose it-IT");
             wait_css(&client, "#wb-bulk-market")
                 .await
                 .select_by_value("amazon-it")
@@ -74,11 +72,16 @@ fn workbench_list_editor_bulk_translate_and_export() {
             shot(&client, "workbench-bulk").await;
 
             client
-                .goto(&format!("{base}/listings/workbench/export?include_exported=1"))
+                .goto(&format!(
+                    "{base}/listings/workbench/export?include_exported=1"
+                ))
                 .await
                 .expect("open the export page");
             let preview = text_of(&client, "[data-testid=wb-x-table]").await;
-            assert!(preview.contains("item_sku") && preview.contains("PA-CASE-IP15-BLK"), "{preview}");
+            assert!(
+                preview.contains("item_sku") && preview.contains("PA-CASE-IP15-BLK"),
+                "{preview}"
+            );
             shot(&client, "workbench-export").await;
         },
     );

@@ -29,25 +29,54 @@ fn import_translate_list_export() {
             "bad.csv",
             format!("{LISTINGS}NOPE,amazon,zh-CN,x,,,,\n").as_bytes(),
         );
-        let run = env.run(&["listings", "import", "--org", ORG, bad.to_str().expect("path")]);
+        let run = env.run(&[
+            "listings",
+            "import",
+            "--org",
+            ORG,
+            bad.to_str().expect("path"),
+        ]);
         assert_ne!(run.code, Some(0));
         assert!(run.stderr.contains("NOPE"), "{}", run.stderr);
         let list = env.ok(&["listings", "list", "--org", ORG, "--format", "json"]);
         assert_eq!(list.stdout.trim(), "[]", "nothing imported");
 
         let good = env.write("listings.csv", LISTINGS.as_bytes());
-        let run = env.ok(&["listings", "import", "--org", ORG, good.to_str().expect("path")]);
+        let run = env.ok(&[
+            "listings",
+            "import",
+            "--org",
+            ORG,
+            good.to_str().expect("path"),
+        ]);
         assert!(run.stdout.contains("2 created"), "{}", run.stdout);
-        let run = env.ok(&["listings", "import", "--org", ORG, good.to_str().expect("path")]);
+        let run = env.ok(&[
+            "listings",
+            "import",
+            "--org",
+            ORG,
+            good.to_str().expect("path"),
+        ]);
         assert!(run.stdout.contains("2 unchanged"), "{}", run.stdout);
 
         let run = env.ok(&[
-            "listings", "translate", "--org", ORG, "--target", "zh-Hant", "--market", "amazon-tw",
-            "--format", "json",
+            "listings",
+            "translate",
+            "--org",
+            ORG,
+            "--target",
+            "zh-Hant",
+            "--market",
+            "amazon-tw",
+            "--format",
+            "json",
         ]);
         let items: Vec<serde_json::Value> = serde_json::from_str(&run.stdout).expect("JSON report");
         assert_eq!(items.len(), 2);
-        assert!(items.iter().all(|i| i["outcome"] == "translated"), "{items:?}");
+        assert!(
+            items.iter().all(|i| i["outcome"] == "translated"),
+            "{items:?}"
+        );
         let run = env.ok(&[
             "listings", "list", "--org", ORG, "--locale", "zh-Hant", "--format", "json",
         ]);
@@ -62,11 +91,20 @@ fn import_translate_list_export() {
         env.ok(&["listings", "translate", "--org", ORG, "--target", "de-DE"]);
         let out = env.data_dir().join("flat.csv");
         let run = env.ok(&[
-            "listings", "export", "--org", ORG, "--out", out.to_str().expect("path"),
+            "listings",
+            "export",
+            "--org",
+            ORG,
+            "--out",
+            out.to_str().expect("path"),
         ]);
         assert!(run.stderr.contains("0 listing(s)"), "{}", run.stderr);
         let text = std::fs::read_to_string(&out).expect("file written");
-        assert!(text.trim_start_matches('\u{feff}').starts_with("item_sku,item_name"), "{text}");
+        assert!(
+            text.trim_start_matches('\u{feff}')
+                .starts_with("item_sku,item_name"),
+            "{text}"
+        );
         assert_eq!(text.lines().count(), 1);
 
         let run = env.run(&["listings", "translate", "--org", ORG, "--target", "xx-XX"]);
