@@ -20,6 +20,7 @@ mod security;
 mod service;
 mod sku_query;
 mod state;
+pub mod tax_orders;
 mod util;
 mod web;
 pub mod workbench;

@@ -15,7 +15,7 @@ use serde::Serialize;
 use sha2::{Digest, Sha256};
 use sqlx::AssertSqlSafe;
 use sqlx::any::AnyRow;
-use tradelane_domain::{Currency, Decimal};
+use tradelane_domain::{Country, Currency, Decimal, Subdivision};
 use tradelane_landed_cost::{FxError, FxTable, RuleError, RulePack, builtin_pack};
 
 use crate::Store;
@@ -33,6 +33,63 @@ pub const RATE_TYPE_DAILY: &str = "daily";
 
 /// Rows per multi-row INSERT (7 parameters each: well under SQLite's and PostgreSQL's limits).
 const FX_CHUNK: usize = 500;
+
+/// Most target markets an organisation may choose.
+pub const MAX_TARGET_MARKETS: usize = 12;
+
+/// A market the organisation sells into: a country, and a state/province where taxes differ by it
+/// ("DE", "US", "CA-ON").
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct TargetMarket {
+    pub country: Country,
+    pub subdivision: Option<Subdivision>,
+}
+
+impl TargetMarket {
+    /// Parses "DE" or "CA-ON" (case-insensitive); the error says what was expected.
+    pub fn parse(text: &str) -> std::result::Result<TargetMarket, String> {
+        let t = text.trim();
+        if t.contains('-') {
+            let sub = Subdivision::parse(&t.to_ascii_uppercase()).map_err(|e| {
+                format!("target market '{t}': {e} (expected a country code such as DE or a province such as CA-ON)")
+            })?;
+            return Ok(TargetMarket {
+                country: sub.country(),
+                subdivision: Some(sub),
+            });
+        }
+        let country = Country::parse(&t.to_ascii_uppercase()).map_err(|e| {
+            format!("target market '{t}': {e} (expected a country code such as DE or a province such as CA-ON)")
+        })?;
+        Ok(TargetMarket {
+            country,
+            subdivision: None,
+        })
+    }
+
+    /// Parses a comma- or space-separated list ("DE, GB, US, CA-ON").
+    pub fn parse_list(text: &str) -> std::result::Result<Vec<TargetMarket>, String> {
+        text.split(|c: char| c == ',' || c.is_whitespace())
+            .filter(|s| !s.is_empty())
+            .map(TargetMarket::parse)
+            .collect()
+    }
+}
+
+impl Serialize for TargetMarket {
+    fn serialize<S: serde::Serializer>(&self, s: S) -> std::result::Result<S::Ok, S::Error> {
+        s.collect_str(self)
+    }
+}
+
+impl std::fmt::Display for TargetMarket {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self.subdivision {
+            Some(s) => f.write_str(s.code()),
+            None => f.write_str(self.country.code()),
+        }
+    }
+}
 
 /// A stored rule pack version, without its TOML text.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
@@ -325,6 +382,16 @@ impl Store {
         .transpose()
     }
 
+    /// The TOML text of one of the organisation's stored versions (None when it has no such version).
+    pub async fn rule_pack_text(&self, org: OrgId, id: i64) -> Result<Option<String>> {
+        let row = sqlx::query("SELECT toml FROM rule_packs WHERE org_id = $1 AND id = $2")
+            .bind(org.0)
+            .bind(id)
+            .fetch_optional(&self.pool)
+            .await?;
+        row.map(|r| get_string(&r, "toml")).transpose()
+    }
+
     /// Identity of the organisation's most recent rule pack, without its text (for cache keys).
     pub async fn latest_rule_pack_info(&self, org: OrgId) -> Result<Option<RulePackInfo>> {
         let row = sqlx::query(AssertSqlSafe(format!(
@@ -588,8 +655,114 @@ impl Store {
             .collect()
     }
 
+    /// The markets the organisation sells into, in its order (empty until it chooses).
+    pub async fn target_markets(&self, org: OrgId) -> Result<Vec<TargetMarket>> {
+        let rows = sqlx::query(
+            "SELECT country, subdivision FROM target_markets WHERE org_id = $1 ORDER BY position",
+        )
+        .bind(org.0)
+        .fetch_all(&self.pool)
+        .await?;
+        rows.iter()
+            .map(|r| {
+                let country = get_string(r, "country")?;
+                let sub = get_opt_string(r, "subdivision")?;
+                TargetMarket::parse(&match sub {
+                    Some(s) => s,
+                    None => country,
+                })
+                .map_err(StoreError::Corrupt)
+            })
+            .collect()
+    }
+
+    /// Replaces the organisation's target markets (at most [`MAX_TARGET_MARKETS`], no duplicates) in one
+    /// transaction with an audit entry holding before and after; the same list again writes nothing and
+    /// returns false.
+    pub async fn set_target_markets(
+        &self,
+        actor: &Actor,
+        markets: &[TargetMarket],
+    ) -> Result<bool> {
+        if markets.len() > MAX_TARGET_MARKETS {
+            return Err(StoreError::Invalid(format!(
+                "{} target markets given: at most {MAX_TARGET_MARKETS}",
+                markets.len()
+            )));
+        }
+        for (i, m) in markets.iter().enumerate() {
+            if markets[..i].contains(m) {
+                return Err(StoreError::Invalid(format!(
+                    "target market '{m}' is listed twice"
+                )));
+            }
+        }
+        let mut tx = begin_write(&self.pool, self.backend).await?;
+        let rows = sqlx::query(
+            "SELECT country, subdivision FROM target_markets WHERE org_id = $1 ORDER BY position",
+        )
+        .bind(actor.org_id.0)
+        .fetch_all(&mut *tx)
+        .await?;
+        let before: Vec<String> = rows
+            .iter()
+            .map(|r| {
+                Ok(match get_opt_string(r, "subdivision")? {
+                    Some(s) => s,
+                    None => get_string(r, "country")?,
+                })
+            })
+            .collect::<Result<_>>()?;
+        let after: Vec<String> = markets.iter().map(ToString::to_string).collect();
+        if before == after {
+            tx.commit().await?;
+            return Ok(false);
+        }
+        sqlx::query("DELETE FROM target_markets WHERE org_id = $1")
+            .bind(actor.org_id.0)
+            .execute(&mut *tx)
+            .await?;
+        for (i, m) in markets.iter().enumerate() {
+            sqlx::query(
+                "INSERT INTO target_markets (org_id, position, country, subdivision) VALUES ($1, $2, $3, $4)",
+            )
+            .bind(actor.org_id.0)
+            .bind(i64::try_from(i).unwrap_or(i64::MAX))
+            .bind(m.country.code().to_string())
+            .bind(m.subdivision.map(|s| s.code().to_string()))
+            .execute(&mut *tx)
+            .await?;
+        }
+        audit::write(
+            &mut tx,
+            actor,
+            time::now(),
+            AuditRecord {
+                action: "landed_cost.target_markets",
+                entity_type: "org",
+                entity_id: actor.org_id.0.to_string(),
+                batch_id: None,
+                before: Some(audit::json(
+                    &serde_json::json!({ "target_markets": before }),
+                )?),
+                after: Some(audit::json(
+                    &serde_json::json!({ "target_markets": after }),
+                )?),
+            },
+        )
+        .await?;
+        tx.commit().await?;
+        Ok(true)
+    }
+
     /// Saves quotes in one transaction with one audit entry naming their ids; returns the ids in input order.
     pub async fn save_quotes(&self, actor: &Actor, quotes: &[NewQuote]) -> Result<Vec<i64>> {
+        let refs: Vec<&NewQuote> = quotes.iter().collect();
+        self.save_quote_refs(actor, &refs).await
+    }
+
+    /// [`Store::save_quotes`] on borrowed quotes (the texts are bound without copying).
+    pub async fn save_quote_refs(&self, actor: &Actor, quotes: &[&NewQuote]) -> Result<Vec<i64>> {
         if quotes.is_empty() {
             return Ok(Vec::new());
         }
@@ -619,13 +792,13 @@ impl Store {
             for n in chunk {
                 q = q
                     .bind(actor.org_id.0)
-                    .bind(now_text.clone())
-                    .bind(actor.label.clone())
-                    .bind(n.request_json.clone())
-                    .bind(n.result_json.clone())
-                    .bind(n.pack_id.clone())
-                    .bind(n.pack_version.clone())
-                    .bind(n.fx_json.clone());
+                    .bind(now_text.as_str())
+                    .bind(actor.label.as_str())
+                    .bind(n.request_json.as_str())
+                    .bind(n.result_json.as_str())
+                    .bind(n.pack_id.as_str())
+                    .bind(n.pack_version.as_str())
+                    .bind(n.fx_json.as_str());
             }
             let rows = q.fetch_all(&mut *tx).await?;
             let mut chunk_ids = rows
@@ -734,6 +907,59 @@ uncertain = true
         assert_eq!(replaced.counts(), builtin.counts());
         let broken = compose_pack(Some("format_version = 1\n")).unwrap_err();
         assert!(!broken.is_empty());
+    }
+
+    #[test]
+    fn target_markets_parse_countries_and_provinces_with_clear_errors() {
+        let list = TargetMarket::parse_list("de, GB US ca-on").unwrap();
+        let text: Vec<String> = list.iter().map(ToString::to_string).collect();
+        assert_eq!(text, ["DE", "GB", "US", "CA-ON"]);
+        assert_eq!(list[3].country, Country::CA);
+        let err = TargetMarket::parse("XX").unwrap_err();
+        assert!(err.contains("'XX'") && err.contains("expected"), "{err}");
+        assert!(TargetMarket::parse("CA-ZZ").is_err());
+    }
+
+    #[tokio::test]
+    async fn target_markets_are_ordered_idempotent_audited_and_isolated() {
+        for s in all_backends().await {
+            let org = s.create_org("Acme").await.unwrap();
+            let other = s.create_org("Other").await.unwrap();
+            let actor = Actor::cli(org.id);
+            assert!(s.target_markets(org.id).await.unwrap().is_empty());
+            let list = TargetMarket::parse_list("US, DE, CA-ON").unwrap();
+            assert!(
+                s.set_target_markets(&actor, &list).await.unwrap(),
+                "{}",
+                s.label()
+            );
+            assert_eq!(s.target_markets(org.id).await.unwrap(), list);
+            // The same list again changes nothing and writes no audit entry.
+            assert!(!s.set_target_markets(&actor, &list).await.unwrap());
+            let reordered = TargetMarket::parse_list("DE, US").unwrap();
+            assert!(s.set_target_markets(&actor, &reordered).await.unwrap());
+            assert_eq!(s.target_markets(org.id).await.unwrap(), reordered);
+            assert!(s.target_markets(other.id).await.unwrap().is_empty());
+            let log = s.list_audit(org.id, &AuditQuery::default()).await.unwrap();
+            let entries: Vec<_> = log
+                .items
+                .iter()
+                .filter(|e| e.action == "landed_cost.target_markets")
+                .collect();
+            assert_eq!(entries.len(), 2);
+            // Duplicates and too many markets are refused and nothing changes.
+            let dup = TargetMarket::parse_list("DE, DE").unwrap();
+            assert!(matches!(
+                s.set_target_markets(&actor, &dup).await,
+                Err(StoreError::Invalid(m)) if m.contains("twice")
+            ));
+            let many: Vec<TargetMarket> = "AT BE BG HR CY CZ DK EE FI FR DE GR HU"
+                .split(' ')
+                .map(|c| TargetMarket::parse(c).unwrap())
+                .collect();
+            assert!(s.set_target_markets(&actor, &many).await.is_err());
+            assert_eq!(s.target_markets(org.id).await.unwrap(), reordered);
+        }
     }
 
     #[tokio::test]

@@ -24,6 +24,7 @@ mod orgs;
 mod sessions;
 mod skus;
 mod sql;
+pub mod tax;
 mod time;
 mod tokens;
 pub mod tracking;

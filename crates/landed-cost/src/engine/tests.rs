@@ -911,39 +911,60 @@ fn jp_under_10000_yen_exempt_and_above_consumption_tax() {
 }
 
 #[test]
-fn jp_knitted_apparel_excluded_from_small_value_relief_needs_a_rate() {
-    // FACTS.md:101 excludes knitted apparel from the exemption; the pack has no JP rate for chapter 61, so the
-    // quote fails clearly rather than charging 0 %.
-    let err = quote(
-        pack(),
-        &fx(),
-        &req(
-            "JP",
-            "2026-11-26",
-            vec![line("6109.10.00", "CN", "8000", "JPY")],
-        ),
-    )
-    .unwrap_err();
+fn jp_knitted_apparel_excluded_from_small_value_relief_pays_duty_and_tax() {
+    // FACTS.md:101 excludes knitted apparel from the JPY 10,000 exemption, so JPY 8,000 of T-shirts pay duty and
+    // consumption tax. Duty: the pack's JP subheading rate for 6109.10, 10.9 % (background knowledge, uncertain:
+    // the fact sheet has no Japanese duty rates). CIF 8,000 x 10.9 % = 872; JCT 10 % (FACTS.md:63) on CIF + duty
+    // (FACTS.md:130) = 8,872 x 10 % = 887.2 -> 887; total 1,759 JPY.
+    let q = run(&req(
+        "JP",
+        "2026-11-26",
+        vec![line("6109.10.00", "CN", "8000", "JPY")],
+    ));
+    assert_eq!(q.totals.duties.amount(), dec!(872));
+    assert_eq!(q.totals.taxes.amount(), dec!(887));
+    assert_eq!(total(&q), dec!(1759));
+    let duty = q
+        .components()
+        .find(|c| c.kind == ComponentKind::Duty)
+        .expect("duty");
     assert!(
-        matches!(&err, QuoteError::UnknownHsCode { territory, .. } if territory == "JP"),
-        "{err}"
+        duty.uncertain(),
+        "a rate not from an official file is flagged"
     );
+    assert_eq!(duty.rule_id(), "JP-MFN-610910");
 }
 
 #[test]
 fn kr_vat_on_cif_plus_duty() {
-    // FACTS.md:64 VAT 10 %, FACTS.md:131 CIF + duty. Fixture KR duty 8 % (not in the fact sheet).
-    // 100,000 + 10,000 freight = 110,000; duty 8,800; VAT 10 % x 118,800 = 11,880; total 20,680 KRW.
+    // FACTS.md:64 VAT 10 %, FACTS.md:131 CIF + duty. KR duty 8 % (the pack's KR subheading rate, uncertain).
+    // KRW 300,000 is USD 214.29 at 1,400 KRW/USD (fixture: 1,750 KRW and 1.25 USD per EUR), above the USD 150
+    // personal-use exemption. 300,000 + 10,000 freight = 310,000; duty 8 % = 24,800; VAT 10 % x 334,800 = 33,480;
+    // total 58,280 KRW.
     let mut r = req(
         "KR",
         "2026-11-26",
-        vec![line("8518.30.00", "CN", "100000", "KRW")],
+        vec![line("8518.30.00", "CN", "300000", "KRW")],
     );
     r.freight = Some(money("10000", "KRW"));
     assert_eq!(
         total(&run_with(&pack_with_fixture_duties(), &r)),
-        dec!(20680)
+        dec!(58280)
     );
+}
+
+#[test]
+fn kr_personal_use_goods_up_to_usd_150_are_exempt_and_flagged_uncertain() {
+    // Korea's USD 150 personal-use exemption is background knowledge (not in FACTS.md §2), so uncertain.
+    // KRW 100,000 = USD 71.43 at 1,400 KRW/USD: no duty, no VAT.
+    let q = run(&req(
+        "KR",
+        "2026-11-26",
+        vec![line("8518.30.00", "CN", "100000", "KRW")],
+    ));
+    assert_eq!(total(&q), dec!(0));
+    assert_eq!(q.regime.duty_regime.as_deref(), Some("KR-PERSONAL-150"));
+    assert!(q.components().all(|c| c.uncertain()));
 }
 
 #[test]
@@ -1197,7 +1218,7 @@ fn destination_not_covered_and_unknown_country() {
     .unwrap_err();
     assert_eq!(
         err.to_string(),
-        "rule pack 'tradelane-builtin' version 2026.11.26-1 does not cover destination TH on 2026-11-26"
+        "rule pack 'tradelane-builtin' version 2026.11.27-1 does not cover destination TH on 2026-11-26"
     );
     assert!(Country::parse("ZZ").is_err());
 }
@@ -1280,7 +1301,7 @@ fn every_component_carries_rule_source_dates_and_bilingual_explanation() {
             .unwrap()
             .contains("计税基础")
     );
-    assert_eq!(json["pack_version"], "2026.11.26-1");
+    assert_eq!(json["pack_version"], "2026.11.27-1");
     assert_eq!(json["seller_currency"], "CNY");
     assert_eq!(json["totals_seller"]["total"]["currency"], "CNY");
     assert_eq!(
@@ -1299,7 +1320,7 @@ fn overlay_version_is_recorded_on_the_quote() {
     r.registrations = vec!["CA_GST".into()];
     let q = run_with(&pack_with_fixture_duties(), &r);
     assert_eq!(&*q.pack_id, "tradelane-builtin");
-    assert_eq!(&*q.pack_version, "2026.11.26-1+fixture@1");
+    assert_eq!(&*q.pack_version, "2026.11.27-1+fixture@1");
 }
 
 #[test]

@@ -1,5 +1,6 @@
 //! Rule packs: the versioned TOML format (see RULEPACK.md), its validation, and the lookup indexes.
 
+pub mod diff;
 mod index;
 mod load;
 mod model;

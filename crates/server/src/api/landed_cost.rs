@@ -16,10 +16,10 @@ use axum::Json;
 use axum::extract::{Query, State};
 use axum::http::StatusCode;
 use serde::{Deserialize, Serialize};
-use tradelane_domain::Currency;
+use tradelane_domain::{Country, Currency, SkuRecord};
 use tradelane_landed_cost::pack::RuleCounts;
-use tradelane_landed_cost::{FxTable, Quote, QuoteRequest, RuleError, RulePack, quote};
-use tradelane_store::landed_cost::{FxUpsertOutcome, RulePackInfo, ecb_csv_rows};
+use tradelane_landed_cost::{FxTable, Quote, QuoteLine, QuoteRequest, RuleError, RulePack, quote};
+use tradelane_store::landed_cost::{FxUpsertOutcome, RulePackInfo, TargetMarket, ecb_csv_rows};
 use tradelane_store::{NewQuote, OrgId, compose_pack};
 use utoipa::{IntoParams, ToSchema};
 
@@ -270,16 +270,10 @@ pub async fn create_quotes(
         .map_err(|e| ApiError::BadRequest(format!("the body is not JSON: {e}")))?;
     let save = params.save.unwrap_or(true) && caller.role.can_write();
     let basis = basis(&state, caller.org_id).await?;
-    let batch = value
+    let is_batch = value
         .as_object()
-        .and_then(|o| o.get("requests"))
-        .map(|r| {
-            r.as_array()
-                .cloned()
-                .ok_or_else(|| ApiError::validation("requests", "", "an array of quote requests"))
-        })
-        .transpose()?;
-    let Some(items) = batch else {
+        .is_some_and(|o| o.contains_key("requests"));
+    if !is_batch {
         let request: QuoteRequest = serde_json::from_value(value)
             .map_err(|e| ApiError::validation("body", "", &format!("a quote request ({e})")))?;
         let q = quote(&basis.pack, &basis.fx, &request).map_err(|e| ApiError::Validation {
@@ -296,6 +290,19 @@ pub async fn create_quotes(
             None
         };
         return Ok(Json(QuoteResponse { id, quote: q }).into_response());
+    }
+    let items = match value {
+        serde_json::Value::Object(mut o) => match o.remove("requests") {
+            Some(serde_json::Value::Array(items)) => items,
+            _ => {
+                return Err(ApiError::validation(
+                    "requests",
+                    "",
+                    "an array of quote requests",
+                ));
+            }
+        },
+        _ => Vec::new(),
     };
     if items.len() > MAX_BATCH {
         return Err(ApiError::validation(
@@ -304,68 +311,100 @@ pub async fn create_quotes(
             &format!("at most {MAX_BATCH} requests per batch"),
         ));
     }
-    // Quoting is CPU work: off the async workers, in one blocking task for the whole batch.
+    // Parsing, quoting and serialising are CPU work: off the async workers, in one blocking task for the whole
+    // batch. Each quote is serialised once, for the response and for storage alike.
     let pack = Arc::clone(&basis.pack);
     let fx = Arc::clone(&basis.fx);
     let computed = tokio::task::spawn_blocking(move || {
+        let failed = |code: &'static str, e: &dyn std::fmt::Display| QuoteItemError {
+            code,
+            message: e.to_string(),
+        };
         items
-            .into_iter()
+            .iter()
             .map(|item| {
-                let request: QuoteRequest =
-                    serde_json::from_value(item).map_err(|e| QuoteItemError {
-                        code: "invalid_request",
-                        message: e.to_string(),
-                    })?;
-                let q = quote(&pack, &fx, &request).map_err(|e| QuoteItemError {
-                    code: "quote_failed",
-                    message: e.to_string(),
-                })?;
-                Ok((request, q))
+                let request =
+                    QuoteRequest::deserialize(item).map_err(|e| failed("invalid_request", &e))?;
+                let q = quote(&pack, &fx, &request).map_err(|e| failed("quote_failed", &e))?;
+                Ok(NewQuote {
+                    request_json: serde_json::to_string(&request)
+                        .map_err(|e| failed("quote_failed", &e))?,
+                    result_json: serde_json::to_string(&q)
+                        .map_err(|e| failed("quote_failed", &e))?,
+                    pack_id: q.pack_id.to_string(),
+                    pack_version: q.pack_version.to_string(),
+                    fx_json: serde_json::to_string(&q.fx_rates)
+                        .map_err(|e| failed("quote_failed", &e))?,
+                })
             })
-            .collect::<Vec<Result<(QuoteRequest, Quote), QuoteItemError>>>()
+            .collect::<Vec<Result<NewQuote, QuoteItemError>>>()
     })
     .await
     .map_err(|e| ApiError::internal("quoting a batch", e))?;
-    let mut ids = Vec::new();
+    let mut ids: Vec<Option<i64>> = vec![None; computed.len()];
     if save {
-        let to_save = computed
+        // Saved in input order; the store returns the ids in the same order.
+        let to_save: Vec<&NewQuote> = computed.iter().filter_map(|r| r.as_ref().ok()).collect();
+        let saved = state
+            .store
+            .save_quote_refs(&caller.actor(), &to_save)
+            .await?;
+        let slots = computed
             .iter()
-            .filter_map(|r| r.as_ref().ok())
-            .map(|(req, q)| new_quote(req, q))
-            .collect::<ApiResult<Vec<_>>>()?;
-        ids = state.store.save_quotes(&caller.actor(), &to_save).await?;
+            .enumerate()
+            .filter(|(_, r)| r.is_ok())
+            .map(|(i, _)| i);
+        for (slot, id) in slots.zip(saved) {
+            ids[slot] = Some(id);
+        }
     }
-    let mut ids = ids.into_iter();
-    let mut results = Vec::with_capacity(computed.len());
-    let (mut quoted, mut failed) = (0, 0);
-    for (index, r) in computed.into_iter().enumerate() {
-        results.push(match r {
-            Ok((_, q)) => {
-                quoted += 1;
-                BatchItem {
-                    index,
-                    id: ids.next(),
-                    quote: Some(q),
-                    error: None,
-                }
+    Ok(batch_response(computed, ids))
+}
+
+/// The batch answer, written from the already serialised quotes (no second serialisation).
+fn batch_response(
+    computed: Vec<Result<NewQuote, QuoteItemError>>,
+    ids: Vec<Option<i64>>,
+) -> axum::response::Response {
+    use axum::response::IntoResponse;
+    let quoted = computed.iter().filter(|r| r.is_ok()).count();
+    let failed = computed.len() - quoted;
+    let size: usize = computed
+        .iter()
+        .map(|r| r.as_ref().map_or(200, |n| n.result_json.len() + 48))
+        .sum();
+    let mut out = String::with_capacity(size + 64);
+    out.push_str(&format!(
+        "{{\"quoted\":{quoted},\"failed\":{failed},\"results\":["
+    ));
+    for (index, (r, id)) in computed.iter().zip(ids).enumerate() {
+        if index > 0 {
+            out.push(',');
+        }
+        let id = id.map_or_else(|| "null".to_string(), |i| i.to_string());
+        match r {
+            Ok(n) => {
+                out.push_str(&format!("{{\"index\":{index},\"id\":{id},\"quote\":"));
+                out.push_str(&n.result_json);
+                out.push('}');
             }
             Err(e) => {
-                failed += 1;
-                BatchItem {
-                    index,
-                    id: None,
-                    quote: None,
-                    error: Some(e),
-                }
+                let error = serde_json::to_string(e).unwrap_or_else(|_| "null".to_string());
+                out.push_str(&format!(
+                    "{{\"index\":{index},\"id\":{id},\"error\":{error}}}"
+                ));
             }
-        });
+        }
     }
-    Ok(Json(BatchResponse {
-        quoted,
-        failed,
-        results,
-    })
-    .into_response())
+    out.push_str("]}");
+    (
+        [(
+            axum::http::header::CONTENT_TYPE,
+            axum::http::HeaderValue::from_static("application/json"),
+        )],
+        out,
+    )
+        .into_response()
 }
 
 #[derive(Serialize, ToSchema)]
@@ -546,6 +585,296 @@ pub async fn import_ecb(
     }))
 }
 
+// ------------------------------------------------------------------------------------------------------------
+// Target markets and each SKU's DDP landed cost in them (the catalogue's per-market figures)
+// ------------------------------------------------------------------------------------------------------------
+
+/// Why a SKU cannot be quoted in a market.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum MarketCostError {
+    /// The SKU lacks a field a quote needs ("HS", "origin", "unit value").
+    Missing(&'static str),
+    /// The engine refused the quote (HS code or market not covered, missing FX rate ...).
+    Quote(String),
+}
+
+impl std::fmt::Display for MarketCostError {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self {
+            MarketCostError::Missing(field) => write!(f, "the SKU has no {field}"),
+            MarketCostError::Quote(m) => f.write_str(m),
+        }
+    }
+}
+
+/// One SKU's DDP landed cost in one market.
+#[derive(Debug, Clone)]
+pub struct MarketCost {
+    pub market: TargetMarket,
+    pub result: Result<Quote, MarketCostError>,
+}
+
+/// The quote line for one unit of a SKU bound for `country`: its national code for that country when it has
+/// one, else its HS code; its unit value; its net weight.
+pub fn sku_quote_line(sku: &SkuRecord, country: Country) -> Result<QuoteLine, MarketCostError> {
+    let hs_code = sku
+        .national_hs_codes
+        .get(&country)
+        .or(sku.hs_code.as_ref())
+        .cloned()
+        .ok_or(MarketCostError::Missing("HS"))?;
+    let origin = sku.origin.ok_or(MarketCostError::Missing("origin"))?;
+    let value = sku
+        .unit_value
+        .ok_or(MarketCostError::Missing("unit value"))?;
+    Ok(QuoteLine {
+        hs_code,
+        origin,
+        value,
+        quantity: rust_decimal::Decimal::ONE,
+        net_weight_kg: sku
+            .net_weight
+            .map_or(rust_decimal::Decimal::ZERO, |w| w.to_kg()),
+        volume_litres: None,
+        area_m2: None,
+        category: None,
+    })
+}
+
+/// One unit of the SKU delivered duty paid in each market on `date`: postal, own shop, no registrations,
+/// no separate freight, totals also in the SKU's currency. The same request the SKU's per-market page explains.
+pub fn sku_market_costs(
+    pack: &RulePack,
+    fx: &FxTable,
+    sku: &SkuRecord,
+    markets: &[TargetMarket],
+    date: jiff::civil::Date,
+) -> Vec<MarketCost> {
+    markets
+        .iter()
+        .map(|m| {
+            let result = sku_quote_line(sku, m.country).and_then(|line| {
+                let request = QuoteRequest {
+                    seller_currency: line.value.currency(),
+                    lines: vec![line],
+                    destination: tradelane_landed_cost::Destination {
+                        country: m.country,
+                        subdivision: m.subdivision,
+                    },
+                    mode: tradelane_landed_cost::pack::TransportMode::Postal,
+                    incoterm: tradelane_domain::Incoterm::Ddp,
+                    freight: None,
+                    insurance: None,
+                    registrations: Vec::new(),
+                    channel: tradelane_landed_cost::pack::SalesChannel::OwnShop,
+                    carrier: None,
+                    date,
+                };
+                quote(pack, fx, &request).map_err(|e| MarketCostError::Quote(e.to_string()))
+            });
+            MarketCost { market: *m, result }
+        })
+        .collect()
+}
+
+/// Today's civil date in UTC (the date per-market figures are computed for unless one is given).
+pub fn today_utc() -> jiff::civil::Date {
+    jiff::tz::TimeZone::UTC
+        .to_datetime(jiff::Timestamp::now())
+        .date()
+}
+
+#[derive(Serialize, Deserialize, ToSchema)]
+pub struct TargetMarketsBody {
+    /// Country codes, or a province/state where taxes differ by it: `["DE", "GB", "US", "CA-ON"]`.
+    pub markets: Vec<String>,
+}
+
+#[derive(Serialize, ToSchema)]
+pub struct TargetMarketsResponse {
+    pub markets: Vec<String>,
+    /// False when the list was already the same (nothing written).
+    pub changed: Option<bool>,
+    /// Markets the active rule pack does not cover (their figures will be errors).
+    pub not_covered: Vec<String>,
+}
+
+fn not_covered(pack: &RulePack, markets: &[TargetMarket]) -> Vec<String> {
+    markets
+        .iter()
+        .filter(|m| !pack.markets().any(|k| k.country == m.country))
+        .map(ToString::to_string)
+        .collect()
+}
+
+/// The markets the organisation sells into, in its order.
+#[utoipa::path(get, path = "/landed-cost/target-markets", tag = "landed-cost",
+    responses((status = 200, body = TargetMarketsResponse), (status = 401, body = ErrorBody)))]
+pub async fn get_target_markets(
+    State(state): State<AppState>,
+    caller: Principal,
+) -> ApiResult<Json<TargetMarketsResponse>> {
+    let markets = state.store.target_markets(caller.org_id).await?;
+    let pack = active_pack(&state, caller.org_id).await?;
+    Ok(Json(TargetMarketsResponse {
+        not_covered: not_covered(&pack, &markets),
+        markets: markets.iter().map(ToString::to_string).collect(),
+        changed: None,
+    }))
+}
+
+/// Choose the markets the organisation sells into (owner, operator): at most 12, no duplicates. Idempotent.
+#[utoipa::path(put, path = "/landed-cost/target-markets", tag = "landed-cost", request_body = TargetMarketsBody,
+    responses((status = 200, body = TargetMarketsResponse), (status = 401, body = ErrorBody),
+        (status = 403, body = ErrorBody), (status = 422, body = ErrorBody)))]
+pub async fn put_target_markets(
+    State(state): State<AppState>,
+    caller: Principal,
+    Json(body): Json<TargetMarketsBody>,
+) -> ApiResult<Json<TargetMarketsResponse>> {
+    caller.require_write()?;
+    let markets = body
+        .markets
+        .iter()
+        .map(|m| {
+            TargetMarket::parse(m).map_err(|_| {
+                ApiError::validation(
+                    "markets",
+                    m,
+                    "a country code such as DE, or a province/state such as CA-ON",
+                )
+            })
+        })
+        .collect::<ApiResult<Vec<_>>>()?;
+    let changed = state
+        .store
+        .set_target_markets(&caller.actor(), &markets)
+        .await?;
+    let pack = active_pack(&state, caller.org_id).await?;
+    Ok(Json(TargetMarketsResponse {
+        not_covered: not_covered(&pack, &markets),
+        markets: markets.iter().map(ToString::to_string).collect(),
+        changed: Some(changed),
+    }))
+}
+
+#[derive(Debug, Deserialize, IntoParams)]
+#[into_params(parameter_in = Query)]
+pub struct SkuCostParams {
+    /// Markets, comma-separated (`DE,US,CA-ON`); default: the organisation's target markets.
+    pub markets: Option<String>,
+    /// Date of import, `YYYY-MM-DD`; default today (UTC).
+    pub date: Option<String>,
+}
+
+#[derive(Serialize, ToSchema)]
+pub struct SkuMarketCost {
+    pub market: String,
+    /// Goods + duties + import taxes + fees for one unit, destination currency.
+    #[schema(value_type = Option<Object>)]
+    pub landed_cost: Option<tradelane_domain::Money>,
+    /// The same in the SKU's currency at the recorded rate.
+    #[schema(value_type = Option<Object>)]
+    pub landed_cost_seller: Option<tradelane_domain::Money>,
+    #[schema(value_type = Option<Object>)]
+    pub duties: Option<tradelane_domain::Money>,
+    #[schema(value_type = Option<Object>)]
+    pub taxes: Option<tradelane_domain::Money>,
+    #[schema(value_type = Option<Object>)]
+    pub fees: Option<tradelane_domain::Money>,
+    /// Low-value regime outcome.
+    pub regime: Option<String>,
+    /// Some figure rests on an uncertain rule.
+    pub uncertain: bool,
+    /// Why there is no figure (SKU field missing, HS code or market not covered, no FX rate).
+    pub error: Option<String>,
+    /// The full itemised quote with explanations and sources.
+    #[schema(value_type = Option<Object>)]
+    pub quote: Option<Quote>,
+}
+
+#[derive(Serialize, ToSchema)]
+pub struct SkuCostsResponse {
+    pub sku_id: i64,
+    pub date: String,
+    pub markets: Vec<SkuMarketCost>,
+}
+
+/// One SKU's DDP landed cost (one unit, postal, own shop) in each target market, each with its itemised quote.
+#[utoipa::path(get, path = "/landed-cost/skus/{id}", tag = "landed-cost",
+    params(("id" = i64, Path, description = "SKU id"), SkuCostParams),
+    responses((status = 200, body = SkuCostsResponse), (status = 401, body = ErrorBody),
+        (status = 404, body = ErrorBody), (status = 422, body = ErrorBody)))]
+pub async fn sku_costs(
+    State(state): State<AppState>,
+    caller: Principal,
+    axum::extract::Path(raw_id): axum::extract::Path<String>,
+    Query(params): Query<SkuCostParams>,
+) -> ApiResult<Json<SkuCostsResponse>> {
+    let id: i64 = raw_id.parse().map_err(|_| ApiError::NotFound)?;
+    let stored = state
+        .store
+        .get_sku(caller.org_id, tradelane_store::SkuId(id))
+        .await?;
+    let date = match params
+        .date
+        .as_deref()
+        .map(str::trim)
+        .filter(|d| !d.is_empty())
+    {
+        Some(d) => d
+            .parse::<jiff::civil::Date>()
+            .map_err(|_| ApiError::validation("date", d, "a date YYYY-MM-DD"))?,
+        None => today_utc(),
+    };
+    let markets = match params.markets.as_deref().filter(|m| !m.trim().is_empty()) {
+        Some(list) => {
+            TargetMarket::parse_list(list).map_err(|e| ApiError::validation("markets", list, &e))?
+        }
+        None => state.store.target_markets(caller.org_id).await?,
+    };
+    let basis = basis(&state, caller.org_id).await?;
+    let costs = sku_market_costs(&basis.pack, &basis.fx, &stored.record, &markets, date);
+    Ok(Json(SkuCostsResponse {
+        sku_id: stored.id.0,
+        date: date.to_string(),
+        markets: costs
+            .into_iter()
+            .map(|c| match c.result {
+                Ok(q) => {
+                    let uncertain = q
+                        .components()
+                        .any(tradelane_landed_cost::Component::uncertain);
+                    SkuMarketCost {
+                        market: c.market.to_string(),
+                        landed_cost: Some(q.totals.landed_cost),
+                        landed_cost_seller: Some(q.totals_seller().landed_cost),
+                        duties: Some(q.totals.duties),
+                        taxes: Some(q.totals.taxes),
+                        fees: Some(q.totals.fees),
+                        regime: Some(q.regime.summary.to_string()),
+                        uncertain,
+                        error: None,
+                        quote: Some(q),
+                    }
+                }
+                Err(e) => SkuMarketCost {
+                    market: c.market.to_string(),
+                    landed_cost: None,
+                    landed_cost_seller: None,
+                    duties: None,
+                    taxes: None,
+                    fees: None,
+                    regime: None,
+                    uncertain: false,
+                    error: Some(e.to_string()),
+                    quote: None,
+                },
+            })
+            .collect(),
+    }))
+}
+
 /// This module's routes, merged into `/api/v1`.
 pub(super) fn routes() -> utoipa_axum::router::OpenApiRouter<crate::state::AppState> {
     use utoipa_axum::routes;
@@ -553,6 +882,8 @@ pub(super) fn routes() -> utoipa_axum::router::OpenApiRouter<crate::state::AppSt
         .routes(routes!(create_quotes))
         .routes(routes!(get_rules, load_rules))
         .routes(routes!(check_rules))
+        .routes(routes!(get_target_markets, put_target_markets))
+        .routes(routes!(sku_costs))
         .merge(
             utoipa_axum::router::OpenApiRouter::new()
                 .routes(routes!(import_ecb))

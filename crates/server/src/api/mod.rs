@@ -11,9 +11,11 @@ pub mod landed_cost;
 pub mod listing_workbench;
 pub mod listings;
 pub mod me;
+pub mod rules_diff;
 pub mod schema;
 pub mod shipments;
 pub mod skus;
+pub mod tax;
 pub mod tokens;
 pub mod transfer;
 pub mod users;
@@ -54,6 +56,8 @@ use crate::state::AppState;
         (name = "compliance", description = "Product compliance: requirements per SKU and market, gap matrix"),
         (name = "alerts", description = "Alert inbox, subscription rules, outgoing webhooks and their delivery log"),
         (name = "exceptions", description = "Shipment exception rules and the exceptions board"),
+        (name = "tax", description = "Tax obligations: orders, registration thresholds, filing calendar"),
+        (name = "rules", description = "What changes for me: differences between two versions of a rule pack"),
     )
 )]
 struct ApiDoc;
@@ -104,6 +108,8 @@ fn v1() -> OpenApiRouter<AppState> {
         .merge(compliance::routes())
         .merge(alerts::routes())
         .merge(exceptions::routes())
+        .merge(tax::routes())
+        .merge(rules_diff::routes())
         .routes(routes!(health::healthz))
 }
 

@@ -57,6 +57,16 @@ struct CataloguePage {
     page_text: String,
     prev_href: Option<String>,
     next_href: Option<String>,
+    /// Target markets shown as DDP landed-cost columns, and one cell per market for each row.
+    lc_markets: Vec<super::landed_cost::MarketHead>,
+    lc_cells: Vec<Vec<super::landed_cost::CostCell>>,
+}
+
+impl CataloguePage {
+    /// The landed-cost cells of the row at `i` (none when no target market is chosen).
+    fn lc_cells_at<I: std::borrow::Borrow<usize>>(&self, i: I) -> &[super::landed_cost::CostCell] {
+        self.lc_cells.get(*i.borrow()).map_or(&[], Vec::as_slice)
+    }
 }
 
 pub async fn list(
@@ -99,7 +109,7 @@ pub async fn list(
             selected: s == current_sort,
         })
         .collect();
-    let (rows, total, page, pages) = match &query {
+    let (rows, total, page, pages, lc_markets, lc_cells) = match &query {
         Some(q) => {
             let result = state
                 .store
@@ -111,9 +121,20 @@ pub async fn list(
                 .iter()
                 .map(|s| sku_row(s.id.0, &s.record, t.lang))
                 .collect();
-            (rows, result.total, result.page, result.page_count())
+            let listed: Vec<(i64, &tradelane_domain::SkuRecord)> =
+                result.items.iter().map(|s| (s.id.0, &s.record)).collect();
+            let (lc_markets, lc_cells) =
+                super::landed_cost::catalogue_costs(&state, t, user.org_id, &listed, 5).await;
+            (
+                rows,
+                result.total,
+                result.page,
+                result.page_count(),
+                lc_markets,
+                lc_cells,
+            )
         }
-        None => (Vec::new(), 0, 1, 1),
+        None => (Vec::new(), 0, 1, 1, Vec::new(), Vec::new()),
     };
     let total_text = t.tf(
         "catalogue.total",
@@ -136,6 +157,8 @@ pub async fn list(
         page_text,
         prev_href,
         next_href,
+        lc_markets,
+        lc_cells,
     }
     .into_response())
 }
@@ -154,6 +177,8 @@ struct DetailPage {
     l: Layout,
     sku: SkuHeader,
     facts: Vec<Fact>,
+    /// DDP landed cost of one unit in each target market.
+    lc_cells: Vec<super::landed_cost::CostCell>,
 }
 
 fn parse_id(l: &Layout, raw: &str) -> Result<SkuId, PageError> {
@@ -180,7 +205,23 @@ pub async fn detail(
         meta: sku_meta(&stored, t),
     };
     let facts = sku_facts(&stored.record, t);
-    Ok(DetailPage { t, l, sku, facts }.into_response())
+    let (_, mut cells) = super::landed_cost::catalogue_costs(
+        &state,
+        t,
+        user.org_id,
+        &[(stored.id.0, &stored.record)],
+        usize::MAX,
+    )
+    .await;
+    let lc_cells = cells.pop().unwrap_or_default();
+    Ok(DetailPage {
+        t,
+        l,
+        sku,
+        facts,
+        lc_cells,
+    }
+    .into_response())
 }
 
 #[derive(Template, WebTemplate)]

@@ -17,11 +17,14 @@ use tradelane_landed_cost::pack::{SalesChannel, TransportMode, Valuation};
 use tradelane_landed_cost::{
     Collector, Component, Destination, Payer, Quote, QuoteLine, QuoteRequest, RulePack, quote,
 };
+use tradelane_store::landed_cost::TargetMarket;
 use tradelane_store::{SkuId, SkuQuery, StoredSku};
 
 use super::PageError;
 use super::layout::{Layout, msg};
-use crate::api::landed_cost::{QuoteBasis, basis};
+use crate::api::landed_cost::{
+    MarketCost, MarketCostError, QuoteBasis, basis, sku_market_costs, today_utc,
+};
 use crate::auth::PageUser;
 use crate::i18n::Tr;
 use crate::state::AppState;
@@ -294,14 +297,24 @@ fn msg_key(field: &str) -> &'static str {
 }
 
 /// A quote line from a stored SKU: unit value × quantity, net weight × quantity.
-fn sku_line(t: Tr, sku: &SkuRecord, qty: Decimal) -> Result<QuoteLine, String> {
+fn sku_line(
+    t: Tr,
+    sku: &SkuRecord,
+    qty: Decimal,
+    destination: Option<Country>,
+) -> Result<QuoteLine, String> {
     let missing = |what: &str| {
         t.tf(
             "landed_cost.sku_missing",
             &[("code", sku.code.as_str()), ("field", what)],
         )
     };
-    let hs_code = sku.hs_code.clone().ok_or_else(|| missing("HS"))?;
+    // The SKU's national code for the destination when it has one (the catalogue's per-market figures do the same).
+    let hs_code = destination
+        .and_then(|c| sku.national_hs_codes.get(&c))
+        .or(sku.hs_code.as_ref())
+        .cloned()
+        .ok_or_else(|| missing("HS"))?;
     let origin = sku.origin.ok_or_else(|| missing("origin"))?;
     let unit = sku.unit_value.ok_or_else(|| missing("unit value"))?;
     Ok(QuoteLine {
@@ -351,7 +364,7 @@ async fn request_from_form(
         };
         if !sku.is_empty() {
             let stored = load_sku(state, l, org, &sku).await?;
-            match sku_line(t, &stored.record, qty) {
+            match sku_line(t, &stored.record, qty, Country::parse(&text(&form.to)).ok()) {
                 Ok(line) => lines.push(line),
                 Err(m) => return Ok(Err(m)),
             }
@@ -599,25 +612,51 @@ struct Bar {
 }
 
 /// The DDP landed cost of `line` in every compared market the pack covers.
-fn compare(t: Tr, pack: &RulePack, basis: &QuoteBasis, template: &QuoteRequest) -> Comparison {
+fn compare(
+    t: Tr,
+    pack: &RulePack,
+    basis: &QuoteBasis,
+    template: &QuoteRequest,
+    first: &[TargetMarket],
+    sku: Option<&SkuRecord>,
+) -> Comparison {
     let covered: Vec<Country> = pack.markets().map(|m| m.country).collect();
     let seller = template.seller_currency;
     let mut rows = Vec::new();
     let mut bars = Vec::new();
+    // The organisation's target markets first (even those the pack does not cover: they show the error), then
+    // the other compared markets the pack covers.
+    let mut markets: Vec<(TargetMarket, bool)> = first.iter().map(|m| (*m, true)).collect();
     for (code, sub) in COMPARE_MARKETS {
         let Ok(country) = Country::parse(code) else {
             continue;
         };
-        if !covered.contains(&country) {
+        if !covered.contains(&country) || markets.iter().any(|(m, _)| m.country == country) {
             continue;
         }
+        let subdivision = sub.and_then(|s| Subdivision::parse(s).ok());
+        markets.push((
+            TargetMarket {
+                country,
+                subdivision,
+            },
+            false,
+        ));
+    }
+    for (market, _target) in markets {
+        let country = market.country;
         let mut request = template.clone();
         request.destination = Destination {
             country,
-            subdivision: sub.and_then(|s| Subdivision::parse(s).ok()),
+            subdivision: market.subdivision,
         };
         request.incoterm = Incoterm::Ddp;
-        let label = sub.unwrap_or(code).to_string();
+        if let (Some(sku), [line]) = (sku, request.lines.as_mut_slice())
+            && let Some(code) = sku.national_hs_codes.get(&country)
+        {
+            line.hs_code = code.clone();
+        }
+        let label = market.to_string();
         match quote(pack, &basis.fx, &request) {
             Ok(q) => {
                 let s = q.totals_seller();
@@ -897,7 +936,7 @@ pub async fn page(
                 }
                 let mut one = request.clone();
                 one.lines.truncate(1);
-                comparison = Some(compare(t, pack, &basis, &one));
+                comparison = Some(compare(t, pack, &basis, &one, &[], None));
             }
         }
     }
@@ -962,7 +1001,7 @@ pub async fn sku_markets(
             t.t("error.internal"),
         )
     })?;
-    let (error, comparison) = match sku_line(t, &stored.record, Decimal::ONE) {
+    let (error, comparison) = match sku_line(t, &stored.record, Decimal::ONE, None) {
         Err(m) => (Some(m), None),
         Ok(line) => {
             let date = text(&q.date)
@@ -989,7 +1028,22 @@ pub async fn sku_markets(
                 date,
                 seller_currency: currency,
             };
-            (None, Some(compare(t, &basis.pack, &basis, &request)))
+            let targets = state
+                .store
+                .target_markets(user.org_id)
+                .await
+                .map_err(|e| l.store_error(e))?;
+            (
+                None,
+                Some(compare(
+                    t,
+                    &basis.pack,
+                    &basis,
+                    &request,
+                    &targets,
+                    Some(&stored.record),
+                )),
+            )
         }
     };
     Ok(SkuMarketsPage {
@@ -1002,6 +1056,226 @@ pub async fn sku_markets(
         comparison,
     }
     .into_response())
+}
+
+/// One SKU's DDP landed cost in one target market, as a catalogue cell: the figure in the SKU's currency, the
+/// breakdown as a tooltip, and a link to the itemised quote with explanations and sources.
+pub struct CostCell {
+    pub market: String,
+    /// "23.45 USD", or "—" when there is no figure.
+    pub text: String,
+    /// Destination-currency breakdown, or the reason there is no figure.
+    pub title: String,
+    /// The itemised quote for this SKU and market.
+    pub href: String,
+    pub ok: bool,
+    pub uncertain: bool,
+}
+
+/// Catalogue cells for one SKU's per-market costs.
+pub fn cost_cells(t: Tr, sku_id: i64, sku_code: &str, costs: &[MarketCost]) -> Vec<CostCell> {
+    costs
+        .iter()
+        .map(|c| {
+            let m = c.market;
+            let href = format!(
+                "/landed-cost?go=1&sku0={sku_id}&to={}&sub={}&mode=postal&incoterm=DDP",
+                m.country.code(),
+                m.subdivision.map_or("", |s| s.code())
+            );
+            match &c.result {
+                Ok(q) => {
+                    let s = q.totals_seller();
+                    CostCell {
+                        market: m.to_string(),
+                        text: money(&s.landed_cost),
+                        title: format!(
+                            "{}: {} {} · {} {} · {} {} · {} {}",
+                            m,
+                            t.t("landed_cost.duties"),
+                            money(&q.totals.duties),
+                            t.t("landed_cost.taxes"),
+                            money(&q.totals.taxes),
+                            t.t("landed_cost.fees"),
+                            money(&q.totals.fees),
+                            t.t("landed_cost.landed_cost"),
+                            money(&q.totals.landed_cost),
+                        ),
+                        href,
+                        ok: true,
+                        uncertain: q.components().any(Component::uncertain),
+                    }
+                }
+                Err(e) => CostCell {
+                    market: m.to_string(),
+                    text: "—".to_string(),
+                    title: match e {
+                        MarketCostError::Missing(field) => t.tf(
+                            "landed_cost.sku_missing",
+                            &[("code", sku_code), ("field", *field)],
+                        ),
+                        MarketCostError::Quote(message) => format!("{m}: {message}"),
+                    },
+                    href,
+                    ok: false,
+                    uncertain: false,
+                },
+            }
+        })
+        .collect()
+}
+
+/// Per-market cells for SKUs listed on a page (the catalogue list, a SKU's detail): empty when the organisation
+/// has chosen no target market. Errors of the basis (no pack) are logged and shown as no figures.
+pub async fn catalogue_costs(
+    state: &AppState,
+    t: Tr,
+    org: tradelane_store::OrgId,
+    skus: &[(i64, &SkuRecord)],
+    limit: usize,
+) -> (Vec<MarketHead>, Vec<Vec<CostCell>>) {
+    let markets = match state.store.target_markets(org).await {
+        Ok(m) => m,
+        Err(e) => {
+            tracing::error!(error = %e, "target markets");
+            return (Vec::new(), Vec::new());
+        }
+    };
+    let markets: Vec<TargetMarket> = markets.into_iter().take(limit).collect();
+    if markets.is_empty() {
+        return (Vec::new(), Vec::new());
+    }
+    let basis = match basis(state, org).await {
+        Ok(b) => b,
+        Err(e) => {
+            tracing::error!(error = %e, "landed cost basis");
+            return (Vec::new(), Vec::new());
+        }
+    };
+    let date = today_utc();
+    let cells = skus
+        .iter()
+        .map(|(id, sku)| {
+            let costs = sku_market_costs(&basis.pack, &basis.fx, sku, &markets, date);
+            cost_cells(t, *id, sku.code.as_str(), &costs)
+        })
+        .collect();
+    let heads = markets
+        .iter()
+        .map(|m| {
+            let market = m.to_string();
+            MarketHead {
+                label: t.tf("landed_cost_markets.column", &[("market", &market)]),
+                hint: t.tf("landed_cost_markets.column_hint", &[("market", &market)]),
+            }
+        })
+        .collect();
+    (heads, cells)
+}
+
+/// A catalogue column heading for one target market.
+pub struct MarketHead {
+    pub label: String,
+    pub hint: String,
+}
+
+#[derive(Template, WebTemplate)]
+#[template(path = "landed_cost_markets.html")]
+struct MarketsPage {
+    t: Tr,
+    l: Layout,
+    current: String,
+    covered: String,
+    error: Option<String>,
+    saved: bool,
+}
+
+#[derive(Debug, Default, Deserialize)]
+pub struct MarketsForm {
+    #[serde(default)]
+    markets: String,
+}
+
+#[derive(Debug, Default, Deserialize)]
+pub struct MarketsQuery {
+    saved: Option<String>,
+}
+
+async fn markets_page(
+    state: &AppState,
+    user: &crate::auth::Principal,
+    current: String,
+    error: Option<String>,
+    saved: bool,
+) -> Result<Response, PageError> {
+    let l = Layout::for_user(user, "landed-cost", "/landed-cost/markets");
+    let t = l.t;
+    let basis = basis(state, user.org_id).await.map_err(|e| {
+        tracing::error!(error = %e, "landed cost basis");
+        l.error(
+            axum::http::StatusCode::INTERNAL_SERVER_ERROR,
+            t.t("error.internal"),
+        )
+    })?;
+    let mut covered: Vec<&str> = basis.pack.markets().map(|m| m.country.code()).collect();
+    covered.sort_unstable();
+    covered.dedup();
+    Ok(MarketsPage {
+        t,
+        l,
+        current,
+        covered: covered.join(" "),
+        error,
+        saved,
+    }
+    .into_response())
+}
+
+/// The organisation's target markets: the markets the catalogue shows a DDP landed cost for.
+pub async fn markets_form(
+    State(state): State<AppState>,
+    PageUser(user): PageUser,
+    Query(q): Query<MarketsQuery>,
+) -> Result<Response, PageError> {
+    let l = Layout::for_user(&user, "landed-cost", "/landed-cost/markets");
+    let current = state
+        .store
+        .target_markets(user.org_id)
+        .await
+        .map_err(|e| l.store_error(e))?
+        .iter()
+        .map(ToString::to_string)
+        .collect::<Vec<_>>()
+        .join(", ");
+    markets_page(&state, &user, current, None, q.saved.is_some()).await
+}
+
+/// Saves the target markets (owner, operator); a bad code re-renders the form with the message.
+pub async fn markets_save(
+    State(state): State<AppState>,
+    PageUser(user): PageUser,
+    axum::Form(form): axum::Form<MarketsForm>,
+) -> Result<Response, PageError> {
+    let l = Layout::for_user(&user, "landed-cost", "/landed-cost/markets");
+    if !user.role.can_write() {
+        return Err(l.forbidden());
+    }
+    let parsed = TargetMarket::parse_list(&form.markets);
+    let markets = match parsed {
+        Ok(m) => m,
+        Err(e) => return markets_page(&state, &user, form.markets, Some(e), false).await,
+    };
+    match state
+        .store
+        .set_target_markets(&user.actor(), &markets)
+        .await
+    {
+        Ok(_) => Ok(axum::response::Redirect::to("/landed-cost/markets?saved=1").into_response()),
+        Err(tradelane_store::StoreError::Invalid(m)) => {
+            markets_page(&state, &user, form.markets, Some(m), false).await
+        }
+        Err(e) => Err(l.store_error(e)),
+    }
 }
 
 #[cfg(test)]
@@ -1036,4 +1310,5 @@ pub(super) fn routes() -> axum::Router<crate::state::AppState> {
     axum::Router::new()
         .route("/landed-cost", get(page))
         .route("/catalogue/{id}/landed-cost", get(sku_markets))
+        .route("/landed-cost/markets", get(markets_form).post(markets_save))
 }

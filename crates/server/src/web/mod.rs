@@ -12,6 +12,7 @@ mod login;
 mod modules;
 mod shipments;
 mod sku_form;
+mod tax;
 mod users;
 mod views;
 mod workbench;
@@ -57,6 +58,7 @@ pub fn router() -> Router<AppState> {
         .merge(workbench::routes())
         .merge(compliance::routes())
         .merge(alerts::routes())
+        .merge(tax::routes())
         .merge(modules::router())
 }
 

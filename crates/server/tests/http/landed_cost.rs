@@ -412,7 +412,7 @@ async fn the_landed_cost_api_is_documented() {
         .filter(|(p, _)| p.starts_with("/api/v1/landed-cost") || p.starts_with("/api/v1/fx"))
         .map(|(k, v)| (k.clone(), v.clone()))
         .collect();
-    assert_eq!(paths.len(), 4, "{:?}", paths.keys().collect::<Vec<_>>());
+    assert_eq!(paths.len(), 6, "{:?}", paths.keys().collect::<Vec<_>>());
     for name in [
         "QuoteBody",
         "QuoteResponse",
@@ -468,5 +468,247 @@ async fn the_quote_page_itemises_explains_and_compares_markets() {
             .await;
         assert_eq!(page.status, StatusCode::OK);
         assert!(page.text().contains(r#"data-testid="lc-error""#));
+    }
+}
+
+/// A SKU the per-market tests quote: a EUR 20 T-shirt from China, 0.2 kg.
+fn tshirt(code: &str) -> Value {
+    json!({"code": code, "title": "T-shirt", "origin": "CN", "hs_code": "6109.10",
+           "unit_value": {"amount": "20", "currency": "EUR"},
+           "net_weight": {"value": "0.2", "unit": "kg"}})
+}
+
+#[tokio::test]
+async fn target_markets_are_chosen_by_writers_and_each_sku_gets_a_ddp_cost_per_market() {
+    for app in TestApp::all().await {
+        let org = app.org("Acme").await;
+        let owner = app.member(org, "owner@acme.test", Role::Owner).await;
+        let viewer = app.member(org, "viewer@acme.test", Role::Viewer).await;
+        let other_org = app.org("Other").await;
+        let other = app.member(other_org, "o@other.test", Role::Owner).await;
+        let r = app
+            .get("/api/v1/landed-cost/target-markets", &owner.token)
+            .await;
+        assert_eq!(r.json()["markets"], json!([]), "{}", app.label);
+        // A viewer cannot choose; a bad code is named.
+        let body = json!({"markets": ["DE", "GB", "TH"]});
+        let r = app
+            .api(
+                Method::PUT,
+                "/api/v1/landed-cost/target-markets",
+                Some(&viewer.token),
+                Some(body.clone()),
+            )
+            .await;
+        assert_eq!(r.status, StatusCode::FORBIDDEN);
+        let r = app
+            .api(
+                Method::PUT,
+                "/api/v1/landed-cost/target-markets",
+                Some(&owner.token),
+                Some(json!({"markets": ["DE", "XX"]})),
+            )
+            .await;
+        assert_eq!(r.status, StatusCode::UNPROCESSABLE_ENTITY);
+        assert!(r.text().contains("XX"), "{}", r.text());
+        let r = app
+            .api(
+                Method::PUT,
+                "/api/v1/landed-cost/target-markets",
+                Some(&owner.token),
+                Some(body.clone()),
+            )
+            .await;
+        assert_eq!(r.status, StatusCode::OK, "{}", r.text());
+        assert_eq!(r.json()["changed"], json!(true));
+        // TH is not in the built-in pack: said up front.
+        assert_eq!(r.json()["not_covered"], json!(["TH"]));
+        let again = app
+            .api(
+                Method::PUT,
+                "/api/v1/landed-cost/target-markets",
+                Some(&owner.token),
+                Some(body),
+            )
+            .await;
+        assert_eq!(again.json()["changed"], json!(false));
+        // Another organisation has its own (empty) list.
+        let r = app
+            .get("/api/v1/landed-cost/target-markets", &other.token)
+            .await;
+        assert_eq!(r.json()["markets"], json!([]));
+
+        let sku = app
+            .api(
+                Method::POST,
+                "/api/v1/skus",
+                Some(&owner.token),
+                Some(tshirt("TS-1")),
+            )
+            .await;
+        assert_eq!(sku.status, StatusCode::CREATED, "{}", sku.text());
+        let id = sku.json()["id"].as_i64().unwrap();
+        let ecb = "Date,USD,CNY,GBP,\n2026-07-01,1.1700,8.4000,0.8600,\n";
+        let r = raw(&app, "/api/v1/fx/ecb", &owner.token, "text/csv", ecb).await;
+        assert_eq!(r.status, StatusCode::OK, "{}", r.text());
+        let r = app
+            .get(
+                &format!("/api/v1/landed-cost/skus/{id}?date=2026-07-01"),
+                &viewer.token,
+            )
+            .await;
+        assert_eq!(r.status, StatusCode::OK, "{}", r.text());
+        let markets = r.json()["markets"].as_array().unwrap().clone();
+        assert_eq!(markets.len(), 3);
+        // DE, postal, own shop, no IOSS, 2026-07-01: EUR 20 intrinsic < 150, no IOSS -> normal duty
+        // (uncertain, FACTS.md §10.7): EU CET 6109.10 12 % x 20 = 2.40; import VAT 19 % x 22.40 = 4.26;
+        // landed 20 + 2.40 + 4.26 = 26.66 EUR.
+        assert_eq!(markets[0]["market"], "DE");
+        assert_eq!(
+            dec(&markets[0]["landed_cost"]["amount"]),
+            "26.66".parse().unwrap()
+        );
+        assert_eq!(markets[0]["uncertain"], json!(true));
+        assert!(markets[0]["quote"]["lines"].is_array());
+        // GB: GBP 17.20 (EUR 20 at 0.86) <= GBP 135: no duty; VAT at sale (the seller must register).
+        assert_eq!(markets[1]["market"], "GB");
+        assert!(markets[1]["error"].is_null(), "{}", markets[1]);
+        // TH: a clear error, never a silent 0.
+        assert_eq!(markets[2]["market"], "TH");
+        assert!(markets[2]["landed_cost"].is_null());
+        assert!(
+            markets[2]["error"].as_str().unwrap().contains("TH"),
+            "{}",
+            markets[2]
+        );
+        // Another organisation's SKU id is not found.
+        let r = app
+            .get(&format!("/api/v1/landed-cost/skus/{id}"), &other.token)
+            .await;
+        assert_eq!(r.status, StatusCode::NOT_FOUND);
+        // Markets can be given explicitly; a bad one is named.
+        let r = app
+            .get(
+                &format!("/api/v1/landed-cost/skus/{id}?markets=US,CA-ON&date=2026-07-01"),
+                &owner.token,
+            )
+            .await;
+        assert_eq!(r.status, StatusCode::OK, "{}", r.text());
+        assert_eq!(r.json()["markets"][1]["market"], "CA-ON");
+        let r = app
+            .get(
+                &format!("/api/v1/landed-cost/skus/{id}?markets=ZZ"),
+                &owner.token,
+            )
+            .await;
+        assert_eq!(r.status, StatusCode::UNPROCESSABLE_ENTITY);
+
+        // The catalogue shows one column per target market, each figure linking to the itemised quote.
+        let session = app.login("viewer@acme.test").await;
+        let page = app.page("/catalogue", Some(&session)).await;
+        assert_eq!(page.status, StatusCode::OK);
+        let html = page.text();
+        assert_eq!(
+            html.matches("data-testid=\"lc-col\"").count(),
+            3,
+            "{}",
+            app.label
+        );
+        assert_eq!(html.matches("data-testid=\"lc-cell\"").count(), 3);
+        assert!(
+            html.contains(&format!("/landed-cost?go=1&#38;sku0={id}&#38;to=DE")),
+            "explanations one click away: {}",
+            &html[html.find("lc-cell").unwrap_or(0)..][..400]
+        );
+        // The SKU page lists the same markets.
+        let page = app.page(&format!("/catalogue/{id}"), Some(&session)).await;
+        assert_eq!(page.text().matches("data-testid=\"sku-lc-row\"").count(), 3);
+        // The markets form: viewers see the list, writers can change it (CSRF enforced).
+        let page = app.page("/landed-cost/markets", Some(&session)).await;
+        assert!(page.text().contains("DE, GB, TH"));
+        assert!(!page.text().contains("lcm-form"));
+        let r = app
+            .form("/landed-cost/markets", &session, &[("markets", "US")], true)
+            .await;
+        assert_eq!(r.status, StatusCode::FORBIDDEN);
+        let owner_session = app.login("owner@acme.test").await;
+        let r = app
+            .form(
+                "/landed-cost/markets",
+                &owner_session,
+                &[("markets", "US")],
+                false,
+            )
+            .await;
+        assert_eq!(r.status, StatusCode::FORBIDDEN, "no CSRF token");
+        let r = app
+            .form(
+                "/landed-cost/markets",
+                &owner_session,
+                &[("markets", "US, QQ")],
+                true,
+            )
+            .await;
+        assert!(r.text().contains("QQ"), "bad code shown");
+        let r = app
+            .form(
+                "/landed-cost/markets",
+                &owner_session,
+                &[("markets", "US, de")],
+                true,
+            )
+            .await;
+        assert_eq!(r.status, StatusCode::SEE_OTHER);
+        let r = app
+            .get("/api/v1/landed-cost/target-markets", &owner.token)
+            .await;
+        assert_eq!(r.json()["markets"], json!(["US", "DE"]));
+    }
+}
+
+#[tokio::test]
+async fn a_saved_batch_answers_with_ids_in_order_and_the_client_request_text_is_kept() {
+    for app in TestApp::all().await {
+        let org = app.org("Acme").await;
+        let operator = app.member(org, "op@acme.test", Role::Operator).await;
+        let mut bad = eu_request("EUR");
+        bad["destination"]["country"] = json!("TH");
+        let body = json!({"requests": [eu_request("EUR"), bad, {"lines": 5}, eu_request("EUR")]});
+        let r = app
+            .api(
+                Method::POST,
+                "/api/v1/landed-cost/quotes",
+                Some(&operator.token),
+                Some(body),
+            )
+            .await;
+        assert_eq!(r.status, StatusCode::OK, "{}", r.text());
+        let j = r.json();
+        assert_eq!(
+            (j["quoted"].as_u64(), j["failed"].as_u64()),
+            (Some(2), Some(2))
+        );
+        let results = j["results"].as_array().unwrap();
+        assert_eq!(results.len(), 4);
+        let (a, d) = (
+            results[0]["id"].as_i64().unwrap(),
+            results[3]["id"].as_i64().unwrap(),
+        );
+        assert!(a < d);
+        assert!(results[1]["id"].is_null() && results[1]["error"]["code"] == "quote_failed");
+        assert_eq!(results[2]["error"]["code"], "invalid_request");
+        assert_eq!(results[0]["quote"]["country"], "DE");
+        assert_eq!(results[3]["index"], json!(3));
+        // `requests` that is not an array is refused by name.
+        let r = app
+            .api(
+                Method::POST,
+                "/api/v1/landed-cost/quotes",
+                Some(&operator.token),
+                Some(json!({"requests": 3})),
+            )
+            .await;
+        assert_eq!(r.status, StatusCode::UNPROCESSABLE_ENTITY);
+        assert!(r.text().contains("requests"));
     }
 }

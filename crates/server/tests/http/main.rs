@@ -15,3 +15,4 @@ mod openapi;
 mod pages;
 mod shipments;
 mod skus;
+mod tax;

@@ -109,6 +109,14 @@ pub struct CustomsCheckArgs {
 pub enum TaxCommand {
     /// Sales per market against the tax-registration thresholds: percent reached, projected crossing.
     Thresholds(ThresholdsArgs),
+    /// Store orders (CSV/XLSX) for the thresholds; re-importing the same file changes nothing.
+    Import(crate::commands::tax::ImportArgs),
+    /// The stored orders against the thresholds: percent reached, projected crossing, filing calendar.
+    Dashboard(crate::commands::tax::DashboardArgs),
+    /// Show or set the tax profile: country of establishment, schemes registered in, stock, turnover.
+    Profile(crate::commands::tax::ProfileArgs),
+    /// Returns due for the schemes of the tax profile.
+    Calendar(crate::commands::tax::CalendarArgs),
 }
 
 #[derive(Debug, Args)]
@@ -171,9 +179,13 @@ pub async fn run_customs(global: &GlobalOpts, cmd: CustomsCommand) -> Result<()>
     }
 }
 
-pub fn run_tax(global: &GlobalOpts, cmd: TaxCommand) -> Result<()> {
+pub async fn run_tax(global: &GlobalOpts, cmd: TaxCommand) -> Result<()> {
     match cmd {
         TaxCommand::Thresholds(args) => thresholds(global, &args),
+        TaxCommand::Import(args) => crate::commands::tax::import(global, &args).await,
+        TaxCommand::Dashboard(args) => crate::commands::tax::dashboard(global, &args).await,
+        TaxCommand::Profile(args) => crate::commands::tax::profile(global, &args).await,
+        TaxCommand::Calendar(args) => crate::commands::tax::calendar(global, &args).await,
     }
 }
 

@@ -19,6 +19,7 @@ use tradelane_landed_cost::pack::{SalesChannel, TransportMode};
 use tradelane_landed_cost::{
     ComponentKind, Destination, FxTable, Quote, QuoteLine, QuoteRequest, RulePack, quote,
 };
+use tradelane_store::landed_cost::TargetMarket;
 use tradelane_store::{OrgId, Store, compose_pack};
 
 use crate::cli::{GlobalOpts, OutputFormat};
@@ -35,6 +36,29 @@ pub enum LandedCostCommand {
     /// Quote every order of a CSV file (rows with the same order id are one consignment) into a CSV with one
     /// line per input row and an `error` column instead of stopping at the first bad row.
     Batch(BatchArgs),
+    /// Show the organisation's target markets, or replace them with `--set DE,GB,US,CA-ON`.
+    Markets(MarketsArgs),
+    /// One SKU's DDP landed cost (one unit, postal, own shop) in each target market or `--markets`.
+    Sku(SkuCostArgs),
+}
+
+#[derive(Debug, Args)]
+pub struct MarketsArgs {
+    /// New list: country codes, or a province/state where taxes differ by it, comma-separated, in display order.
+    #[arg(long)]
+    pub set: Option<String>,
+}
+
+#[derive(Debug, Args)]
+pub struct SkuCostArgs {
+    /// SKU code.
+    pub code: String,
+    /// Markets, comma-separated (default: the organisation's target markets).
+    #[arg(long)]
+    pub markets: Option<String>,
+    /// Date of import YYYY-MM-DD (default today, UTC).
+    #[arg(long)]
+    pub date: Option<String>,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
@@ -153,7 +177,170 @@ pub async fn run(global: &GlobalOpts, cmd: LandedCostCommand) -> Result<()> {
     match cmd {
         LandedCostCommand::Quote(args) => quote_cmd(global, &args).await,
         LandedCostCommand::Batch(args) => batch_cmd(global, &args).await,
+        LandedCostCommand::Markets(args) => markets_cmd(global, &args).await,
+        LandedCostCommand::Sku(args) => sku_cmd(global, &args).await,
     }
+}
+
+async fn markets_cmd(global: &GlobalOpts, args: &MarketsArgs) -> Result<()> {
+    let store = open_store(global).await?;
+    let org = require_org(&store, global).await?;
+    let markets = match &args.set {
+        Some(list) => {
+            let markets = TargetMarket::parse_list(list).map_err(validation)?;
+            let changed = store
+                .set_target_markets(&crate::commands::cli_actor(org.id), &markets)
+                .await
+                .map_err(|e| match e {
+                    tradelane_store::StoreError::Invalid(m) => validation(m),
+                    other => anyhow!(other),
+                })?;
+            if !changed {
+                eprintln!("target markets unchanged");
+            }
+            markets
+        }
+        None => store.target_markets(org.id).await?,
+    };
+    let pack = active_pack(&store, org.id).await?;
+    let rows: Vec<Vec<String>> = markets
+        .iter()
+        .enumerate()
+        .map(|(i, m)| {
+            let covered = pack.markets().any(|k| k.country == m.country);
+            vec![
+                (i + 1).to_string(),
+                m.to_string(),
+                if covered {
+                    "yes"
+                } else {
+                    "no: not in the rule pack"
+                }
+                .to_string(),
+            ]
+        })
+        .collect();
+    let listing = crate::output::Listing {
+        headers: &["#", "market", "covered"],
+        rows,
+        items: &markets,
+    };
+    crate::output::print_listing(global.format.unwrap_or(OutputFormat::Table), &listing)
+}
+
+#[derive(serde::Serialize)]
+struct SkuCostRow {
+    market: String,
+    landed_cost: Option<Money>,
+    landed_cost_seller: Option<Money>,
+    duties: Option<Money>,
+    taxes: Option<Money>,
+    fees: Option<Money>,
+    regime: Option<String>,
+    uncertain: bool,
+    error: Option<String>,
+}
+
+async fn sku_cmd(global: &GlobalOpts, args: &SkuCostArgs) -> Result<()> {
+    let store = open_store(global).await?;
+    let org = require_org(&store, global).await?;
+    let code =
+        tradelane_domain::SkuCode::parse(&args.code).map_err(|e| validation(e.to_string()))?;
+    let sku = store
+        .get_sku_by_code(org.id, &code)
+        .await?
+        .ok_or_else(|| validation(format!("SKU '{}' not found", args.code)))?;
+    let markets = match &args.markets {
+        Some(list) => TargetMarket::parse_list(list).map_err(validation)?,
+        None => store.target_markets(org.id).await?,
+    };
+    if markets.is_empty() {
+        bail!(
+            "no target markets: pass --markets DE,US or set them with `tradelane landed-cost markets --set DE,US`"
+        );
+    }
+    let date = match &args.date {
+        Some(d) => d
+            .parse::<jiff::civil::Date>()
+            .map_err(|_| validation(format!("--date '{d}': expected YYYY-MM-DD")))?,
+        None => tradelane_server::api::landed_cost::today_utc(),
+    };
+    let pack = active_pack(&store, org.id).await?;
+    let fx = store
+        .ecb_fx_table()
+        .await
+        .context("reading stored FX rates")?
+        .unwrap_or_else(|| FxTable::new(Currency::EUR, NO_FX_SOURCE));
+    let costs = tradelane_server::api::landed_cost::sku_market_costs(
+        &pack,
+        &fx,
+        &sku.record,
+        &markets,
+        date,
+    );
+    let items: Vec<SkuCostRow> = costs
+        .into_iter()
+        .map(|c| match c.result {
+            Ok(q) => SkuCostRow {
+                market: c.market.to_string(),
+                landed_cost_seller: Some(q.totals_seller().landed_cost),
+                landed_cost: Some(q.totals.landed_cost),
+                duties: Some(q.totals.duties),
+                taxes: Some(q.totals.taxes),
+                fees: Some(q.totals.fees),
+                regime: Some(q.regime.summary.to_string()),
+                uncertain: q
+                    .components()
+                    .any(tradelane_landed_cost::Component::uncertain),
+                error: None,
+            },
+            Err(e) => SkuCostRow {
+                market: c.market.to_string(),
+                landed_cost: None,
+                landed_cost_seller: None,
+                duties: None,
+                taxes: None,
+                fees: None,
+                regime: None,
+                uncertain: false,
+                error: Some(e.to_string()),
+            },
+        })
+        .collect();
+    let show = |m: &Option<Money>| {
+        m.map(|m| format!("{} {}", m.amount(), m.currency().code()))
+            .unwrap_or_default()
+    };
+    let rows = items
+        .iter()
+        .map(|r| {
+            vec![
+                r.market.clone(),
+                show(&r.duties),
+                show(&r.taxes),
+                show(&r.fees),
+                show(&r.landed_cost),
+                show(&r.landed_cost_seller),
+                if r.uncertain { "uncertain" } else { "" }.to_string(),
+                r.error.clone().unwrap_or_default(),
+            ]
+        })
+        .collect();
+    let listing = crate::output::Listing {
+        headers: &[
+            "market",
+            "duties",
+            "taxes",
+            "fees",
+            "landed_cost",
+            "landed_cost_seller",
+            "flag",
+            "error",
+        ],
+        rows,
+        items: &items,
+    };
+    crate::output::print_listing(global.format.unwrap_or(OutputFormat::Table), &listing)
 }
 
 /// The pack and the rates a run quotes with.

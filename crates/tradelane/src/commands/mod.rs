@@ -15,6 +15,7 @@ pub mod rules;
 pub mod serve;
 pub mod shipments;
 pub mod sku;
+pub mod tax;
 pub mod token;
 pub mod track;
 pub mod user;
@@ -48,7 +49,7 @@ pub async fn dispatch(cli: Cli) -> Result<()> {
         Command::Track(args) => track::run(&global, args).await,
         Command::Compliance(cmd) => compliance::run(&global, cmd).await,
         Command::Customs(cmd) => compliance::run_customs(&global, cmd).await,
-        Command::Tax(cmd) => compliance::run_tax(&global, cmd),
+        Command::Tax(cmd) => compliance::run_tax(&global, cmd).await,
     }
 }
 

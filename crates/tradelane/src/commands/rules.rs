@@ -31,6 +31,9 @@ pub enum RulesCommand {
     },
     /// The active pack (id, version, rule counts) and the stored versions.
     Show,
+    /// What changes for me: rules added, removed and changed between two versions of a pack (landed cost,
+    /// requirements or tax), with their dates, for the organisation's markets and products.
+    Diff(crate::commands::tax::DiffArgs),
 }
 
 pub async fn run(global: &GlobalOpts, cmd: RulesCommand) -> Result<()> {
@@ -38,6 +41,7 @@ pub async fn run(global: &GlobalOpts, cmd: RulesCommand) -> Result<()> {
         RulesCommand::Check { file } => check(global, &file),
         RulesCommand::Load { file } => load(global, &file).await,
         RulesCommand::Show => show(global).await,
+        RulesCommand::Diff(args) => crate::commands::tax::diff(global, &args).await,
     }
 }
 

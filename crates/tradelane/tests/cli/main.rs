@@ -6,6 +6,8 @@
 mod admin;
 mod browser;
 mod browser_workbench;
+mod browser_landed_cost;
+mod browser_tax;
 mod compliance;
 mod demo;
 mod freight_load;
@@ -14,4 +16,5 @@ mod import;
 mod landed_cost;
 mod listing_work;
 mod listings;
+mod tax;
 mod tracking;
