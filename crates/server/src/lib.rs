@@ -8,6 +8,7 @@
 pub mod api;
 mod assets;
 pub mod auth;
+pub mod carrier_poll;
 mod diff;
 pub mod error;
 pub mod format;

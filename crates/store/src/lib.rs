@@ -67,7 +67,8 @@ pub use model::{
 pub use sessions::hash_token;
 pub use time::{now, truncate_to_micros};
 pub use tracking::{
-    IngestOutcome, NewLeg, NewShipment, RawEventError, RawIngestOptions, RawIngestReport,
+    ConnectorCredentials, ConnectorKind, IngestOutcome, NewConnector, StoredConnector, MappingOverride, MasterMember, MatchKind, NewLeg, NewMappingOverride,
+    NewMasterShipment, NewShipment, ReclassifyReport, StoredMasterShipment, RawEventError, RawIngestOptions, RawIngestReport,
     ShipmentId, ShipmentQuery, StoredEvent, StoredLeg, StoredShipment, UnmappedCode, WebhookSource,
 };
 pub use trade_profile::{TradeProfile, TradeProfileInput, TradeRegistration};

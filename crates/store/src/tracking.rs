@@ -21,7 +21,7 @@ use sha2::{Digest, Sha256};
 use sqlx::any::AnyRow;
 use sqlx::{AnyConnection, AssertSqlSafe};
 use tradelane_tracking::event::canonical_tracking_number;
-use tradelane_tracking::model::TransportMode;
+use tradelane_tracking::model::{MainCarriageRefs, Parcel, ShipmentLine, TransportMode};
 use tradelane_tracking::{
     LegKind, NormalizedEvent, Normalizer, RawEvent, ShipmentState, Status, derive_state,
 };
@@ -63,6 +63,14 @@ pub struct NewLeg {
     pub carrier: Option<String>,
     /// The reference this leg's events carry (tracking number, AWB, B/L, ASN).
     pub reference: Option<String>,
+    #[serde(default)]
+    pub mode: Option<TransportMode>,
+    /// Service level (e.g. `express_worldwide`), part of the transit-time lane.
+    #[serde(default)]
+    pub service: Option<String>,
+    /// Main carriage identifiers: flight or vessel and voyage, containers, AWB or B/L, ports.
+    #[serde(default)]
+    pub refs: Option<MainCarriageRefs>,
 }
 
 /// A shipment to create. Without explicit legs, every tracking number becomes a last-mile leg
@@ -82,6 +90,12 @@ pub struct NewShipment {
     /// Delivery date promised to the buyer (civil date at the destination).
     pub promised_date: Option<Date>,
     pub legs: Vec<NewLeg>,
+    /// Order lines carried (order reference, SKU, quantity).
+    #[serde(default)]
+    pub lines: Vec<ShipmentLine>,
+    /// Cartons / parcels.
+    #[serde(default)]
+    pub parcels: Vec<Parcel>,
 }
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
@@ -92,6 +106,11 @@ pub struct StoredLeg {
     pub carrier: Option<String>,
     /// Canonical form (upper case, no spaces or dashes).
     pub reference: Option<String>,
+    pub mode: Option<TransportMode>,
+    pub service: Option<String>,
+    pub refs: Option<MainCarriageRefs>,
+    /// The forwarder master shipment (container, air consignment) this leg travels in.
+    pub master_id: Option<i64>,
 }
 
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
@@ -108,6 +127,8 @@ pub struct StoredShipment {
     pub tracking_numbers: Vec<String>,
     pub promised_date: Option<Date>,
     pub legs: Vec<StoredLeg>,
+    pub lines: Vec<ShipmentLine>,
+    pub parcels: Vec<Parcel>,
     /// Derived from all stored events by the tracking engine.
     pub state: ShipmentState,
     pub status: Status,
@@ -127,6 +148,8 @@ pub struct ShipmentQuery {
     pub carrier: Option<String>,
     pub destination: Option<String>,
     pub exception: Option<bool>,
+    /// Leg of the current status (e.g. everything in import clearance).
+    pub leg: Option<LegKind>,
     /// Substring of the reference or a tracking number.
     pub text: Option<String>,
     pub page: u32,
@@ -140,6 +163,7 @@ impl Default for ShipmentQuery {
             carrier: None,
             destination: None,
             exception: None,
+            leg: None,
             text: None,
             page: 1,
             per_page: crate::model::DEFAULT_PER_PAGE,
@@ -278,6 +302,74 @@ fn clean_opt(field: &str, value: &Option<String>) -> Result<Option<String>> {
     }
 }
 
+/// Main-carriage identifiers, trimmed; container numbers checked against ISO 6346 (owner code,
+/// category, serial and check digit) and kept in canonical form.
+fn clean_refs(leg: usize, r: &MainCarriageRefs) -> Result<MainCarriageRefs> {
+    let field = |name: &str| format!("legs[{leg}].{name}");
+    let opt = |name: &str, v: &Option<String>| clean_opt(&field(name), v);
+    let mut containers = Vec::new();
+    for c in &r.container_numbers {
+        let c = canonical_tracking_number(c.trim());
+        if c.is_empty() {
+            continue;
+        }
+        if !iso6346_valid(&c) {
+            return Err(StoreError::Invalid(format!(
+                "{} {c:?} is not a container number; expected ISO 6346 such as MSKU1234565 \
+                 (4 letters, 6 digits, check digit)",
+                field("container_numbers")
+            )));
+        }
+        containers.push(c);
+    }
+    Ok(MainCarriageRefs {
+        flight_number: opt("flight_number", &r.flight_number)?,
+        vessel_name: opt("vessel_name", &r.vessel_name)?,
+        voyage_number: opt("voyage_number", &r.voyage_number)?,
+        train_number: opt("train_number", &r.train_number)?,
+        container_numbers: containers,
+        air_waybill: opt("air_waybill", &r.air_waybill)?,
+        bill_of_lading: opt("bill_of_lading", &r.bill_of_lading)?,
+        port_of_loading: opt("port_of_loading", &r.port_of_loading)?,
+        port_of_discharge: opt("port_of_discharge", &r.port_of_discharge)?,
+    })
+}
+
+/// ISO 6346 check digit: letters valued 10..38 skipping multiples of 11, weights 2^i, mod 11
+/// (10 counts as 0).
+pub fn iso6346_valid(c: &str) -> bool {
+    let b = c.as_bytes();
+    if b.len() != 11
+        || !b[..4].iter().all(u8::is_ascii_uppercase)
+        || !b[4..].iter().all(u8::is_ascii_digit)
+    {
+        return false;
+    }
+    let value = |ch: u8| -> u32 {
+        if ch.is_ascii_digit() {
+            u32::from(ch - b'0')
+        } else {
+            // A=10, then skip 11, 22, 33.
+            let mut v = 10;
+            let mut letter = b'A';
+            while letter < ch {
+                v += 1;
+                if v % 11 == 0 {
+                    v += 1;
+                }
+                letter += 1;
+            }
+            v
+        }
+    };
+    let sum: u32 = b[..10]
+        .iter()
+        .enumerate()
+        .map(|(i, ch)| value(*ch) << i)
+        .sum();
+    (sum % 11) % 10 == u32::from(b[10] - b'0')
+}
+
 /// The legs to store: the given ones, or one last-mile leg per tracking number.
 fn legs_of(new: &NewShipment, carrier: &Option<String>) -> Result<Vec<StoredLeg>> {
     let mut legs = Vec::new();
@@ -293,6 +385,10 @@ fn legs_of(new: &NewShipment, carrier: &Option<String>) -> Result<Vec<StoredLeg>
                 kind: LegKind::LastMile,
                 carrier: carrier.clone(),
                 reference: Some(reference),
+                mode: None,
+                service: None,
+                refs: None,
+                master_id: None,
             });
         }
     } else {
@@ -305,11 +401,19 @@ fn legs_of(new: &NewShipment, carrier: &Option<String>) -> Result<Vec<StoredLeg>
             if let Some(r) = &reference {
                 check_text("leg reference", r)?;
             }
+            let refs = match &leg.refs {
+                Some(r) => Some(clean_refs(i, r)?),
+                None => None,
+            };
             legs.push(StoredLeg {
                 seq: i as i64 + 1,
                 kind: leg.kind,
                 carrier: clean_opt("leg carrier", &leg.carrier)?,
                 reference,
+                mode: leg.mode,
+                service: clean_opt("leg service", &leg.service)?,
+                refs,
+                master_id: None,
             });
         }
         // Tracking numbers given beside explicit legs still identify the shipment.
@@ -323,6 +427,10 @@ fn legs_of(new: &NewShipment, carrier: &Option<String>) -> Result<Vec<StoredLeg>
                     kind: LegKind::LastMile,
                     carrier: carrier.clone(),
                     reference: Some(reference),
+                    mode: None,
+                    service: None,
+                    refs: None,
+                    master_id: None,
                 });
             }
         }
@@ -332,7 +440,8 @@ fn legs_of(new: &NewShipment, carrier: &Option<String>) -> Result<Vec<StoredLeg>
 
 const SHIPMENT_COLUMNS: &str = "s.id, s.org_id, s.reference, s.order_refs_json, s.mode, s.origin, \
      s.destination, s.carrier, s.tracking_numbers_json, s.promised_date, s.state_json, s.status, \
-     s.has_exception, s.event_count, s.last_event_at, s.created_at, s.updated_at";
+     s.has_exception, s.event_count, s.last_event_at, s.created_at, s.updated_at, s.lines_json, \
+     s.parcels_json";
 
 fn shipment_from_row(row: &AnyRow, legs: Vec<StoredLeg>) -> Result<StoredShipment> {
     let status_text = get_string(row, "status")?;
@@ -365,6 +474,8 @@ fn shipment_from_row(row: &AnyRow, legs: Vec<StoredLeg>) -> Result<StoredShipmen
         )?,
         promised_date,
         legs,
+        lines: from_json("shipments.lines_json", &get_string(row, "lines_json")?)?,
+        parcels: from_json("shipments.parcels_json", &get_string(row, "parcels_json")?)?,
         state: from_json("shipments.state_json", &get_string(row, "state_json")?)?,
         status,
         has_exception: bool_from_db(get_i64(row, "has_exception")?),
@@ -389,7 +500,8 @@ async fn load_legs(
     }
     let list = ids.iter().map(i64::to_string).collect::<Vec<_>>().join(",");
     let rows = sqlx::query(AssertSqlSafe(format!(
-        "SELECT shipment_id, seq, kind, carrier, reference FROM shipment_legs \
+        "SELECT shipment_id, seq, kind, carrier, reference, mode, service, refs_json, master_id \
+         FROM shipment_legs \
          WHERE org_id = $1 AND shipment_id IN ({list}) ORDER BY shipment_id, seq"
     )))
     .bind(org.0)
@@ -407,6 +519,14 @@ async fn load_legs(
                 kind,
                 carrier: get_opt_string(&row, "carrier")?,
                 reference: get_opt_string(&row, "reference")?,
+                mode: get_opt_string(&row, "mode")?
+                    .map(|m| mode_from_text(&m))
+                    .transpose()?,
+                service: get_opt_string(&row, "service")?,
+                refs: get_opt_string(&row, "refs_json")?
+                    .map(|j| from_json("shipment_legs.refs_json", &j))
+                    .transpose()?,
+                master_id: crate::db::get_opt_i64(&row, "master_id")?,
             });
     }
     Ok(out)
@@ -427,6 +547,54 @@ async fn fetch_shipment(
     .ok_or_else(|| StoreError::not_found("shipment", id))?;
     let mut legs = load_legs(conn, org, &[id.0]).await?;
     shipment_from_row(&row, legs.remove(&id.0).unwrap_or_default())
+}
+
+fn clean_lines(lines: &[ShipmentLine]) -> Result<Vec<ShipmentLine>> {
+    let mut out = Vec::new();
+    for (i, l) in lines.iter().enumerate() {
+        let sku = l.sku.trim();
+        if sku.is_empty() {
+            return Err(StoreError::Invalid(format!(
+                "lines[{i}].sku is empty; give the SKU code"
+            )));
+        }
+        if l.quantity == 0 {
+            return Err(StoreError::Invalid(format!(
+                "lines[{i}].quantity is 0; expected a whole number of units, at least 1"
+            )));
+        }
+        check_text("sku", sku)?;
+        check_text("order reference", &l.order_reference)?;
+        out.push(ShipmentLine {
+            order_reference: l.order_reference.trim().to_string(),
+            sku: sku.to_string(),
+            quantity: l.quantity,
+        });
+    }
+    Ok(out)
+}
+
+fn clean_parcels(parcels: &[Parcel]) -> Result<Vec<Parcel>> {
+    let mut out = Vec::new();
+    for (i, p) in parcels.iter().enumerate() {
+        let reference = p.reference.trim();
+        if reference.is_empty() {
+            return Err(StoreError::Invalid(format!(
+                "parcels[{i}].reference is empty; give the carton or parcel label"
+            )));
+        }
+        check_text("parcel reference", reference)?;
+        if p.dimensions_mm.is_some_and(|d| d.contains(&0)) || p.weight_grams == Some(0) {
+            return Err(StoreError::Invalid(format!(
+                "parcels[{i}]: weight and dimensions must be positive when given"
+            )));
+        }
+        out.push(Parcel {
+            reference: reference.to_string(),
+            ..p.clone()
+        });
+    }
+    Ok(out)
 }
 
 fn unmapped_code_key(e: &NormalizedEvent) -> String {
@@ -495,6 +663,8 @@ impl Store {
             }
         }
         let legs = legs_of(new, &carrier)?;
+        let lines = clean_lines(&new.lines)?;
+        let parcels = clean_parcels(&new.parcels)?;
         let tracking_numbers: Vec<String> = {
             let mut seen = BTreeSet::new();
             legs.iter()
@@ -509,8 +679,9 @@ impl Store {
         let row = sqlx::query(
             "INSERT INTO shipments (org_id, reference, order_refs_json, mode, origin, destination, \
              carrier, tracking_numbers_json, promised_date, state_json, status, has_exception, \
-             event_count, last_event_at, created_at, updated_at) \
-             VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, 0, 0, NULL, $12, $12) RETURNING id",
+             event_count, last_event_at, created_at, updated_at, lines_json, parcels_json) \
+             VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, 0, 0, NULL, $12, $12, $13, $14) \
+             RETURNING id",
         )
         .bind(actor.org_id.0)
         .bind(reference.to_string())
@@ -524,6 +695,8 @@ impl Store {
         .bind(to_json("shipment state", &state)?)
         .bind(state.status.as_str().to_string())
         .bind(at.clone())
+        .bind(to_json("shipment lines", &lines)?)
+        .bind(to_json("parcels", &parcels)?)
         .fetch_one(&mut *tx)
         .await
         .map_err(|e| {
@@ -538,8 +711,8 @@ impl Store {
         let id = ShipmentId(get_i64(&row, "id")?);
         for leg in &legs {
             sqlx::query(
-                "INSERT INTO shipment_legs (org_id, shipment_id, seq, kind, carrier, reference) \
-                 VALUES ($1, $2, $3, $4, $5, $6)",
+                "INSERT INTO shipment_legs (org_id, shipment_id, seq, kind, carrier, reference, \
+                 mode, service, refs_json) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9)",
             )
             .bind(actor.org_id.0)
             .bind(id.0)
@@ -547,6 +720,9 @@ impl Store {
             .bind(leg.kind.as_str().to_string())
             .bind(leg.carrier.clone())
             .bind(leg.reference.clone())
+            .bind(leg.mode.map(mode_text))
+            .bind(leg.service.clone())
+            .bind(leg.refs.as_ref().map(|r| to_json("leg refs", r)).transpose()?)
             .execute(&mut *tx)
             .await?;
         }
@@ -644,6 +820,12 @@ impl Store {
             f.and(
                 "s.destination = {}",
                 vec![Arg::Text(d.to_ascii_uppercase())],
+            );
+        }
+        if let Some(leg) = q.leg {
+            f.and(
+                "s.current_leg = {}",
+                vec![Arg::Text(leg.as_str().to_string())],
             );
         }
         if let Some(e) = q.exception {
@@ -1015,98 +1197,6 @@ pub struct RawIngestReport {
     pub created_shipments: Vec<ShipmentId>,
 }
 
-impl Store {
-    /// Normalises a batch of raw events, attaches each to the shipment whose leg carries its
-    /// tracking number and stores them per shipment (see [`Store::ingest_events`]). A bad event
-    /// (unreadable time, nothing to classify, unknown tracking number) is reported with its
-    /// index and kept raw; the rest are stored.
-    pub async fn ingest_raw(
-        &self,
-        actor: &Actor,
-        normalizer: &Normalizer,
-        mut raws: Vec<RawEvent>,
-        options: &RawIngestOptions,
-    ) -> Result<RawIngestReport> {
-        let mut report = RawIngestReport {
-            received: raws.len(),
-            ..RawIngestReport::default()
-        };
-        let mut rejected: Vec<(RawEvent, String)> = Vec::new();
-        let mut by_shipment: Vec<(ShipmentId, Vec<(RawEvent, NormalizedEvent)>)> = Vec::new();
-        let mut lookup: HashMap<String, Option<ShipmentId>> = HashMap::new();
-        for (index, mut raw) in raws.drain(..).enumerate() {
-            if raw.carrier.trim().is_empty()
-                && let Some(c) = &options.default_carrier
-            {
-                raw.carrier = c.clone();
-            }
-            let event = match normalizer.normalize(&raw) {
-                Ok(e) => e,
-                Err(e) => {
-                    report.errors.push(RawEventError {
-                        index,
-                        tracking_number: raw.tracking_number.clone(),
-                        message: e.to_string(),
-                    });
-                    rejected.push((raw, e.to_string()));
-                    continue;
-                }
-            };
-            let number = event.tracking_number.clone();
-            let shipment = match lookup.get(&number) {
-                Some(found) => *found,
-                None => {
-                    let mut found = self
-                        .find_shipment_by_tracking(actor.org_id, &number)
-                        .await?;
-                    if found.is_none() && options.create_missing {
-                        let created = self
-                            .create_shipment(
-                                actor,
-                                &NewShipment {
-                                    reference: number.clone(),
-                                    carrier: Some(event.carrier.clone()),
-                                    tracking_numbers: vec![number.clone()],
-                                    ..NewShipment::default()
-                                },
-                            )
-                            .await?;
-                        report.created_shipments.push(created.id);
-                        found = Some(created.id);
-                    }
-                    lookup.insert(number.clone(), found);
-                    found
-                }
-            };
-            match shipment {
-                Some(id) => match by_shipment.iter_mut().find(|(s, _)| *s == id) {
-                    Some((_, list)) => list.push((raw, event)),
-                    None => by_shipment.push((id, vec![(raw, event)])),
-                },
-                None => {
-                    let message = format!(
-                        "no shipment has tracking number {number}; create the shipment first"
-                    );
-                    report.errors.push(RawEventError {
-                        index,
-                        tracking_number: number,
-                        message: message.clone(),
-                    });
-                    rejected.push((raw, message));
-                }
-            }
-        }
-        for (id, events) in by_shipment {
-            let outcome = self.ingest_events(actor, id, events).await?;
-            report.inserted += outcome.inserted;
-            report.duplicates += outcome.duplicates;
-            report.shipments.push((id, outcome.status));
-        }
-        self.store_rejected_events(actor.org_id, &rejected).await?;
-        Ok(report)
-    }
-}
-
 fn source_from_row(r: &AnyRow) -> Result<WebhookSource> {
     Ok(WebhookSource {
         id: get_i64(r, "id")?,
@@ -1149,7 +1239,7 @@ async fn rederive(
     let last_event_at = state.last_event.as_ref().map(|e| time::to_text(e.time.utc));
     sqlx::query(
         "UPDATE shipments SET state_json = $1, status = $2, has_exception = $3, event_count = $4, \
-         last_event_at = $5, updated_at = $6 WHERE id = $7 AND org_id = $8",
+         last_event_at = $5, updated_at = $6, current_leg = $9 WHERE id = $7 AND org_id = $8",
     )
     .bind(to_json("shipment state", &state)?)
     .bind(state.status.as_str().to_string())
@@ -1159,10 +1249,24 @@ async fn rederive(
     .bind(at.to_string())
     .bind(shipment.0)
     .bind(org.0)
+    .bind(state.leg.as_str().to_string())
     .execute(&mut *conn)
     .await?;
     Ok(state)
 }
+
+mod batch;
+mod connectors;
+mod lanes;
+mod masters;
+pub use lanes::shipment_lane;
+pub use connectors::{ConnectorCredentials, ConnectorKind, NewConnector, StoredConnector};
+mod overrides;
+pub use masters::{MasterMember, NewMasterShipment, StoredMasterShipment};
+pub use overrides::{
+    MappingOverride, MatchKind, NewMappingOverride, ReclassifyReport, override_files, parse_reason,
+};
+pub(crate) use batch::{V, insert_rows};
 
 #[cfg(test)]
 mod tests;

@@ -443,6 +443,23 @@ impl MappingSet {
         MappingSet::from_toml(BUILTIN_FILES.iter().map(|(n, t)| (*n, *t)).chain(extra))
     }
 
+    /// The built-in files overlaid with already-parsed operator files (e.g. an organisation's
+    /// mapping overrides kept in the database); later files take precedence rule by rule.
+    pub fn builtin_with_files(
+        extra: Vec<(String, MappingFile)>,
+    ) -> Result<MappingSet, MappingError> {
+        let mut files = Vec::with_capacity(BUILTIN_FILES.len() + extra.len());
+        for (name, text) in BUILTIN_FILES {
+            let file: MappingFile = toml::from_str(text).map_err(|e| MappingError::Parse {
+                file: (*name).to_string(),
+                message: e.to_string(),
+            })?;
+            files.push(((*name).to_string(), file));
+        }
+        files.extend(extra);
+        MappingSet::from_files(files)
+    }
+
     /// Parses and compiles `(file name, TOML text)` pairs. Must include a `generic` file.
     pub fn from_toml<'a>(
         files: impl IntoIterator<Item = (&'a str, &'a str)>,

@@ -323,6 +323,42 @@ pub enum IncidentReason {
 }
 
 impl IncidentReason {
+    /// Every reason, in the reference taxonomy's group order.
+    pub const ALL: [IncidentReason; 32] = [
+        IncidentReason::Damaged,
+        IncidentReason::SortingError,
+        IncidentReason::AddressNotFound,
+        IncidentReason::ParcelLost,
+        IncidentReason::NotEnoughTime,
+        IncidentReason::VehicleIssue,
+        IncidentReason::CapacityExceeded,
+        IncidentReason::CarrierDelay,
+        IncidentReason::ShipperCancelled,
+        IncidentReason::IncorrectData,
+        IncidentReason::NotReady,
+        IncidentReason::PackagingIssue,
+        IncidentReason::Refused,
+        IncidentReason::BusinessClosed,
+        IncidentReason::RecipientAbsent,
+        IncidentReason::RecipientCancelled,
+        IncidentReason::VerificationFailed,
+        IncidentReason::AddressIssue,
+        IncidentReason::AccessRestricted,
+        IncidentReason::SafePlaceUnavailable,
+        IncidentReason::HeldAtCustoms,
+        IncidentReason::CustomsInspection,
+        IncidentReason::CustomsDocumentsRequired,
+        IncidentReason::DutiesUnpaid,
+        IncidentReason::ProhibitedItem,
+        IncidentReason::WeatherDelay,
+        IncidentReason::NaturalDisaster,
+        IncidentReason::ForceMajeure,
+        IncidentReason::BeingResearched,
+        IncidentReason::SecurityIssue,
+        IncidentReason::RegulatoryHold,
+        IncidentReason::Unknown,
+    ];
+
     pub fn as_str(self) -> &'static str {
         match self {
             IncidentReason::Damaged => "damaged",

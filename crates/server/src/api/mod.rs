@@ -14,6 +14,7 @@ pub mod me;
 pub mod rules_diff;
 pub mod schema;
 pub mod shipments;
+pub mod tracking_ops;
 pub mod skus;
 pub mod tax;
 pub mod tokens;

@@ -15,6 +15,7 @@ use tradelane_store::{
     NewLeg, NewShipment, RawIngestOptions, RawIngestReport, ShipmentId, ShipmentQuery, StoredEvent,
     StoredShipment,
 };
+use tradelane_tracking::model::{MainCarriageRefs, Parcel, ShipmentLine, TransportMode};
 use tradelane_tracking::spreadsheet::ColumnMap;
 use tradelane_tracking::{LegKind, MappingSet, Normalizer, Status};
 use utoipa::{IntoParams, ToSchema};
@@ -74,6 +75,13 @@ pub struct LegResponse {
     pub kind: String,
     pub carrier: Option<String>,
     pub reference: Option<String>,
+    pub mode: Option<String>,
+    pub service: Option<String>,
+    /// Main carriage: flight or vessel and voyage, containers, AWB / B/L, ports.
+    #[schema(value_type = Option<Object>)]
+    pub refs: Option<MainCarriageRefs>,
+    /// Forwarder master shipment (container, air consignment) the leg travels in.
+    pub master_id: Option<i64>,
 }
 
 #[derive(Debug, Serialize, ToSchema)]
@@ -99,6 +107,12 @@ pub struct ShipmentResponse {
     #[schema(value_type = Option<String>, format = DateTime)]
     pub last_event_at: Option<jiff::Timestamp>,
     pub legs: Vec<LegResponse>,
+    /// Order lines (order reference, SKU, quantity).
+    #[schema(value_type = Vec<Object>)]
+    pub lines: Vec<ShipmentLine>,
+    /// Cartons / parcels (reference, weight in grams, dimensions in mm).
+    #[schema(value_type = Vec<Object>)]
+    pub parcels: Vec<Parcel>,
     /// The full derived state (per-leg states, first scan, delivery time, evidence).
     #[schema(value_type = Object)]
     pub state: tradelane_tracking::ShipmentState,
@@ -141,8 +155,14 @@ impl From<StoredShipment> for ShipmentResponse {
                     kind: l.kind.as_str().to_string(),
                     carrier: l.carrier,
                     reference: l.reference,
+                    mode: l.mode.map(|m| json_name(&m)),
+                    service: l.service,
+                    refs: l.refs,
+                    master_id: l.master_id,
                 })
                 .collect(),
+            lines: s.lines,
+            parcels: s.parcels,
             state: s.state,
             created_at: s.created_at,
             updated_at: s.updated_at,
@@ -335,6 +355,9 @@ pub struct ShipmentListParams {
     pub exception: Option<String>,
     /// Reference substring or exact tracking number.
     pub q: Option<String>,
+    /// Leg of the current status: first_mile, export_clearance, main_carriage,
+    /// import_clearance, warehouse_receiving, last_mile, return.
+    pub leg: Option<String>,
     pub page: Option<u32>,
     pub per_page: Option<u32>,
 }
@@ -367,11 +390,23 @@ impl ShipmentListParams {
             Some(other) => return Err(ApiError::validation("exception", other, "true or false")),
             None => None,
         };
+        let leg = match self.leg.as_deref().map(str::trim).filter(|s| !s.is_empty()) {
+            Some(l) => Some(l.parse::<LegKind>().map_err(|_| {
+                ApiError::validation(
+                    "leg",
+                    l,
+                    "first_mile, export_clearance, main_carriage, import_clearance, \
+                     warehouse_receiving, last_mile or return",
+                )
+            })?),
+            None => None,
+        };
         Ok(ShipmentQuery {
             status,
             carrier: self.carrier.clone(),
             destination: self.destination.clone(),
             exception,
+            leg,
             text: self.q.clone(),
             page: self.page.unwrap_or(1),
             per_page: self.per_page.unwrap_or(tradelane_store::DEFAULT_PER_PAGE),
@@ -407,6 +442,18 @@ pub struct NewLegBody {
     pub kind: String,
     pub carrier: Option<String>,
     pub reference: Option<String>,
+    /// air, sea, rail, road, express, postal.
+    #[serde(default)]
+    pub mode: Option<String>,
+    /// Service level, e.g. express_worldwide (part of the transit-time lane).
+    #[serde(default)]
+    pub service: Option<String>,
+    /// Main carriage identifiers: flight_number, vessel_name, voyage_number, train_number,
+    /// container_numbers (ISO 6346), air_waybill, bill_of_lading, port_of_loading,
+    /// port_of_discharge.
+    #[serde(default)]
+    #[schema(value_type = Option<Object>)]
+    pub refs: Option<MainCarriageRefs>,
 }
 
 #[derive(Debug, Deserialize, ToSchema)]
@@ -427,6 +474,23 @@ pub struct NewShipmentBody {
     /// Without legs, each tracking number is a last-mile leg of `carrier`.
     #[serde(default)]
     pub legs: Vec<NewLegBody>,
+    /// Order lines: order_reference, sku, quantity.
+    #[serde(default)]
+    #[schema(value_type = Vec<Object>)]
+    pub lines: Vec<ShipmentLine>,
+    /// Cartons / parcels: reference, weight_grams, dimensions_mm [l, w, h].
+    #[serde(default)]
+    #[schema(value_type = Vec<Object>)]
+    pub parcels: Vec<Parcel>,
+}
+
+fn parse_mode(field: &str, m: Option<&str>) -> ApiResult<Option<TransportMode>> {
+    match m.map(str::trim).filter(|m| !m.is_empty()) {
+        Some(m) => serde_json::from_value(serde_json::Value::String(m.to_lowercase()))
+            .map(Some)
+            .map_err(|_| ApiError::validation(field, m, "air, sea, rail, road, express or postal")),
+        None => Ok(None),
+    }
 }
 
 impl NewShipmentBody {
@@ -470,6 +534,9 @@ impl NewShipmentBody {
                 kind,
                 carrier: leg.carrier,
                 reference: leg.reference,
+                mode: parse_mode(&format!("legs[{i}].mode"), leg.mode.as_deref())?,
+                service: leg.service,
+                refs: leg.refs,
             });
         }
         Ok(NewShipment {
@@ -482,6 +549,8 @@ impl NewShipmentBody {
             tracking_numbers: self.tracking_numbers,
             promised_date,
             legs,
+            lines: self.lines,
+            parcels: self.parcels,
         })
     }
 }
@@ -600,7 +669,7 @@ pub async fn add_events(
         .store
         .ingest_raw(
             &caller.actor(),
-            normalizer()?,
+            &*state.store.org_normalizer(caller.org_id).await?,
             events,
             &RawIngestOptions {
                 create_missing: false,
@@ -682,7 +751,7 @@ pub async fn import_events(
         .store
         .ingest_raw(
             &caller.actor(),
-            normalizer()?,
+            &*state.store.org_normalizer(caller.org_id).await?,
             sheet.events,
             &RawIngestOptions {
                 create_missing: params.create_missing.unwrap_or(true),
@@ -827,4 +896,5 @@ pub(super) fn routes() -> utoipa_axum::router::OpenApiRouter<crate::state::AppSt
         .routes(routes!(list_unmapped))
         .routes(routes!(list_webhook_sources, create_webhook_source))
         .routes(routes!(super::webhooks::receive))
+        .merge(super::tracking_ops::routes())
 }

@@ -13,7 +13,7 @@ use tradelane_store::{Actor, RawIngestOptions};
 use tradelane_tracking::spreadsheet::parse_leg;
 use tradelane_tracking::{Location, RawEvent, RawTimestamp, parsers};
 
-use super::shipments::{IngestResponse, RawEventDoc, normalizer};
+use super::shipments::{IngestResponse, RawEventDoc};
 use crate::error::{ApiError, ApiResult, ErrorBody};
 use crate::state::AppState;
 
@@ -221,7 +221,7 @@ pub async fn receive(
         .store
         .ingest_raw(
             &actor,
-            normalizer()?,
+            &*state.store.org_normalizer(source.org_id).await?,
             decoded.events,
             &RawIngestOptions {
                 create_missing: false,

@@ -18,6 +18,7 @@ pub mod sku;
 pub mod tax;
 pub mod token;
 pub mod track;
+pub mod tracking_ops;
 pub mod user;
 
 use anyhow::Result;

@@ -8,9 +8,10 @@ use clap::{Args, Subcommand};
 use indicatif::{ProgressBar, ProgressStyle};
 use tradelane_server::api::shipments::{
     EventErrorBody, IngestResponse, NewLegBody, NewShipmentBody, ShipmentListParams,
-    ShipmentResponse, events_from_sheet, normalizer,
+    ShipmentResponse, events_from_sheet,
 };
 use tradelane_store::{RawIngestOptions, RawIngestReport};
+use tradelane_tracking::model::ShipmentLine;
 
 use crate::cli::{GlobalOpts, OutputFormat};
 use crate::commands::cli_actor;
@@ -28,12 +29,27 @@ pub enum ShipmentsCommand {
     /// headers: 运单号, 轨迹时间, 轨迹描述 ...; `-` reads standard input). Rows with errors are
     /// listed and the command exits with status 2, but every good row is stored.
     Import(ImportArgs),
+    /// Map an unknown carrier code or event text to a status (organisation override); past
+    /// events are re-classified and their shipments re-derived.
+    Map(crate::commands::tracking_ops::MapArgs),
+    /// List the organisation's mapping overrides.
+    Mappings,
+    /// Codes and texts no mapping understood, most frequent first.
+    Unmapped,
+    /// Re-derive every shipment's status from its stored events.
+    Rederive,
+    /// Forwarder master shipments (containers, air consignments).
+    #[command(subcommand)]
+    Master(crate::commands::tracking_ops::MasterCommand),
+    /// Carrier tracking API connectors (DHL, UPS, FedEx) and polling.
+    #[command(subcommand)]
+    Connector(crate::commands::tracking_ops::ConnectorCommand),
 }
 
 #[derive(Debug, Args)]
 pub struct CreateArgs {
     /// Your reference (order number, PO), unique in the organisation.
-    #[arg(long)]
+    #[arg(long, default_value = "")]
     pub reference: String,
     /// Tracking number (repeat for several parcels); each becomes a last-mile leg of --carrier.
     #[arg(long = "tracking", value_name = "NUMBER")]
@@ -58,6 +74,14 @@ pub struct CreateArgs {
     /// A leg as KIND[:CARRIER[:REFERENCE]], e.g. main_carriage:cosco:MSKU1234565 (repeatable).
     #[arg(long = "leg", value_name = "KIND:CARRIER:REF")]
     pub legs: Vec<String>,
+    /// An order line as ORDER:SKU:QUANTITY (repeatable).
+    #[arg(long = "line", value_name = "ORDER:SKU:QTY")]
+    pub lines: Vec<String>,
+    /// The whole shipment as JSON (the API's body: legs with mode, service, refs such as
+    /// vessel_name, voyage_number, container_numbers, air_waybill, bill_of_lading; lines;
+    /// parcels). Other options are ignored when given.
+    #[arg(long, value_name = "FILE", conflicts_with_all = ["legs", "lines", "tracking_numbers"])]
+    pub json: Option<PathBuf>,
 }
 
 #[derive(Debug, Args)]
@@ -71,6 +95,9 @@ pub struct ListArgs {
     /// Only shipments with an exception.
     #[arg(long)]
     pub exceptions: bool,
+    /// Only shipments whose current status is on this leg (e.g. import_clearance).
+    #[arg(long)]
+    pub leg: Option<String>,
     #[arg(long, default_value_t = 1)]
     pub page: u32,
     #[arg(long, default_value_t = 50)]
@@ -97,6 +124,14 @@ pub async fn run(global: &GlobalOpts, cmd: ShipmentsCommand) -> Result<()> {
         ShipmentsCommand::Create(args) => create(global, args).await,
         ShipmentsCommand::List(args) => list(global, args).await,
         ShipmentsCommand::Import(args) => import(global, args).await,
+        ShipmentsCommand::Map(args) => crate::commands::tracking_ops::map(global, args).await,
+        ShipmentsCommand::Mappings => crate::commands::tracking_ops::mappings(global).await,
+        ShipmentsCommand::Unmapped => crate::commands::tracking_ops::unmapped(global).await,
+        ShipmentsCommand::Rederive => crate::commands::tracking_ops::rederive(global).await,
+        ShipmentsCommand::Master(cmd) => crate::commands::tracking_ops::master(global, cmd).await,
+        ShipmentsCommand::Connector(cmd) => {
+            crate::commands::tracking_ops::connector(global, cmd).await
+        }
     }
 }
 
@@ -109,13 +144,44 @@ fn leg_arg(text: &str) -> NewLegBody {
         kind,
         carrier,
         reference,
+        mode: None,
+        service: None,
+        refs: None,
     }
 }
 
 async fn create(global: &GlobalOpts, args: CreateArgs) -> Result<()> {
     let store = open_store(global).await?;
     let org = require_org(&store, global).await?;
-    let body = NewShipmentBody {
+    let mut lines = Vec::new();
+    for (i, l) in args.lines.iter().enumerate() {
+        let parts: Vec<&str> = l.splitn(3, ':').collect();
+        let quantity = parts.get(2).and_then(|q| q.trim().parse::<u32>().ok());
+        match (parts.first(), parts.get(1), quantity) {
+            (Some(order), Some(sku), Some(quantity)) => lines.push(ShipmentLine {
+                order_reference: order.trim().to_string(),
+                sku: sku.trim().to_string(),
+                quantity,
+            }),
+            _ => {
+                return Err(validation(format!(
+                    "--line #{}: {l:?} is not ORDER:SKU:QUANTITY (e.g. A-1001:SKU-1:2)",
+                    i + 1
+                )));
+            }
+        }
+    }
+    let body = if let Some(path) = &args.json {
+        let text = std::fs::read_to_string(path)
+            .with_context(|| format!("reading {}", path.display()))?;
+        let mut body: NewShipmentBody = serde_json::from_str(&text)
+            .map_err(|e| validation(format!("{}: {e}", path.display())))?;
+        if body.reference.trim().is_empty() {
+            body.reference = args.reference;
+        }
+        body
+    } else {
+        NewShipmentBody {
         reference: args.reference,
         order_refs: args.order_refs,
         mode: args.mode,
@@ -125,6 +191,9 @@ async fn create(global: &GlobalOpts, args: CreateArgs) -> Result<()> {
         tracking_numbers: args.tracking_numbers,
         promised_date: args.promised,
         legs: args.legs.iter().map(|l| leg_arg(l)).collect(),
+        lines,
+        parcels: Vec::new(),
+    }
     };
     let new = body.into_new().map_err(|e| validation(format!("{e}")))?;
     let stored = store
@@ -156,6 +225,7 @@ async fn list(global: &GlobalOpts, args: ListArgs) -> Result<()> {
         destination: args.destination,
         exception: args.exceptions.then(|| "true".to_string()),
         q: None,
+        leg: args.leg,
         page: Some(args.page),
         per_page: Some(args.per_page),
     };
@@ -207,7 +277,7 @@ async fn list(global: &GlobalOpts, args: ListArgs) -> Result<()> {
 }
 
 /// Rows stored per transaction: large enough to be fast, small enough to show progress.
-const IMPORT_CHUNK: usize = 500;
+const IMPORT_CHUNK: usize = 5_000;
 
 async fn import(global: &GlobalOpts, args: ImportArgs) -> Result<()> {
     let (name, bytes) = if args.file.as_os_str() == "-" {
@@ -232,7 +302,7 @@ async fn import(global: &GlobalOpts, args: ImportArgs) -> Result<()> {
     let store = open_store(global).await?;
     let org = require_org(&store, global).await?;
     let actor = cli_actor(org.id);
-    let normalizer = normalizer().map_err(|e| anyhow::anyhow!("{e}"))?;
+    let normalizer = store.org_normalizer(org.id).await?;
     let total = sheet.events.len();
     let progress = if std::io::stderr().is_terminal() {
         ProgressBar::new(total as u64)
@@ -254,7 +324,7 @@ async fn import(global: &GlobalOpts, args: ImportArgs) -> Result<()> {
         let rest = events.split_off(events.len().min(IMPORT_CHUNK));
         let n = events.len();
         let report = store
-            .ingest_raw(&actor, normalizer, events, &options)
+            .ingest_raw(&actor, &normalizer, events, &options)
             .await
             .with_context(|| format!("storing rows of {name}"))?;
         merged.received += report.received;
