@@ -1266,7 +1266,8 @@ pub use masters::{MasterMember, NewMasterShipment, StoredMasterShipment};
 pub use overrides::{
     MappingOverride, MatchKind, NewMappingOverride, ReclassifyReport, override_files, parse_reason,
 };
-pub(crate) use batch::{V, insert_rows};
 
 #[cfg(test)]
 mod tests;
+#[cfg(test)]
+mod tests_ops;

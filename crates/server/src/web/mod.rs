@@ -11,6 +11,7 @@ mod listings;
 mod login;
 mod modules;
 mod shipments;
+mod tracking_ops;
 mod sku_form;
 mod tax;
 mod users;

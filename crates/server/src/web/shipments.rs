@@ -96,18 +96,21 @@ pub struct ListParams {
     destination: String,
     #[serde(default)]
     q: String,
+    #[serde(default)]
+    leg: String,
     page: Option<String>,
 }
 
 impl ListParams {
     fn link(&self, page: u32) -> String {
         format!(
-            "/shipments?page={page}&status={}&exception={}&carrier={}&destination={}&q={}",
+            "/shipments?page={page}&status={}&exception={}&carrier={}&destination={}&q={}&leg={}",
             url_encode(&self.status),
             url_encode(&self.exception),
             url_encode(&self.carrier),
             url_encode(&self.destination),
-            url_encode(&self.q)
+            url_encode(&self.q),
+            url_encode(&self.leg)
         )
     }
 }
@@ -119,6 +122,8 @@ struct ListPage {
     l: Layout,
     f: ListParams,
     statuses: Vec<StatusOption>,
+    legs: Vec<StatusOption>,
+    can_write: bool,
     rows: Vec<ShipmentRow>,
     total_text: String,
     filter_error: Option<String>,
@@ -145,6 +150,16 @@ pub async fn list(
             }
         },
     };
+    let leg = match params.leg.trim() {
+        "" => None,
+        g => match g.parse::<LegKind>() {
+            Ok(g) => Some(g),
+            Err(_) => {
+                filter_error = Some(format!("{}: {g}", t.t("tracking_ops.bad_leg")));
+                None
+            }
+        },
+    };
     let page = params
         .page
         .as_deref()
@@ -161,6 +176,7 @@ pub async fn list(
             _ => None,
         },
         text: Some(params.q.clone()),
+        leg,
         page,
         ..ShipmentQuery::default()
     };
@@ -200,8 +216,18 @@ pub async fn list(
             selected: status == Some(*s),
         })
         .collect();
+    let legs = LegKind::ALL
+        .iter()
+        .map(|g| StatusOption {
+            value: g.as_str(),
+            label: leg_label(t, *g),
+            selected: leg == Some(*g),
+        })
+        .collect();
     let pages = result.page_count();
     Ok(ListPage {
+        legs,
+        can_write: user.role.can_write(),
         t,
         total_text: t.tf("shipments.total", &[("count", &result.total.to_string())]),
         page_text: t.tf(
@@ -224,6 +250,9 @@ pub async fn list(
 
 pub struct LegRow {
     pub kind: String,
+    /// Mode, service and main-carriage identifiers in one line.
+    pub details: String,
+    pub master_id: Option<i64>,
     pub carrier: String,
     pub reference: String,
     pub status: String,
@@ -276,6 +305,115 @@ struct DetailPage {
     events: Vec<EventRow>,
     operator_heading: String,
     zones: Vec<ZoneOption>,
+    eta: Option<EtaView>,
+    lane_text: String,
+}
+
+/// Mode, service and main-carriage identifiers of a leg, e.g.
+/// "sea · COSCO ARIES / 012E · MSKU1234565 · B/L COSU6331".
+fn leg_details(t: Tr, leg: &tradelane_store::StoredLeg) -> String {
+    let mut parts: Vec<String> = Vec::new();
+    if let Some(m) = leg.mode {
+        let name = serde_json::to_value(m)
+            .ok()
+            .and_then(|v| v.as_str().map(str::to_string))
+            .unwrap_or_default();
+        parts.push(t.t(&format!("tracking_ops.mode.{name}")).to_string());
+    }
+    if let Some(s) = &leg.service {
+        parts.push(s.clone());
+    }
+    if let Some(r) = &leg.refs {
+        match (&r.vessel_name, &r.voyage_number) {
+            (Some(v), Some(n)) => parts.push(format!("{v} / {n}")),
+            (Some(v), None) => parts.push(v.clone()),
+            (None, Some(n)) => parts.push(n.clone()),
+            (None, None) => {}
+        }
+        if let Some(f) = &r.flight_number {
+            parts.push(format!("{} {f}", t.t("tracking_ops.flight")));
+        }
+        if let Some(n) = &r.train_number {
+            parts.push(n.clone());
+        }
+        if !r.container_numbers.is_empty() {
+            parts.push(r.container_numbers.join(", "));
+        }
+        if let Some(a) = &r.air_waybill {
+            parts.push(format!("AWB {a}"));
+        }
+        if let Some(b) = &r.bill_of_lading {
+            parts.push(format!("B/L {b}"));
+        }
+        match (&r.port_of_loading, &r.port_of_discharge) {
+            (Some(a), Some(b)) => parts.push(format!("{a} → {b}")),
+            (Some(a), None) => parts.push(a.clone()),
+            (None, Some(b)) => parts.push(format!("→ {b}")),
+            (None, None) => {}
+        }
+    }
+    parts.join(" · ")
+}
+
+/// The ETA band drawn on the shipment page: a time axis from the first scan to past p90,
+/// the p50–p90 band, "now" and the promised date.
+pub struct EtaView {
+    pub text: String,
+    pub band_x: i64,
+    pub band_w: i64,
+    pub p50_x: i64,
+    pub now_x: i64,
+    pub promised_x: Option<i64>,
+    pub start_label: String,
+    pub end_label: String,
+    pub p50_label: String,
+    pub p90_label: String,
+    pub late: bool,
+}
+
+fn eta_view(
+    t: Tr,
+    band: &tradelane_tracking::eta::EtaBand,
+    started: jiff::Timestamp,
+    now: jiff::Timestamp,
+    promised: Option<jiff::Timestamp>,
+    tz: &TimeZone,
+) -> EtaView {
+    const LEFT: i64 = 10;
+    const RIGHT: i64 = 630;
+    let mut end = band.p90_at.max(now);
+    if let Some(p) = promised {
+        end = end.max(p);
+    }
+    let span = end.duration_since(started).as_secs().max(1);
+    // A little room after the furthest mark.
+    let span = span + span / 10;
+    let x = |ts: jiff::Timestamp| {
+        LEFT + (ts.duration_since(started).as_secs().clamp(0, span) * (RIGHT - LEFT)) / span
+    };
+    let day = |ts: jiff::Timestamp| ts.to_zoned(tz.clone()).strftime("%m-%d").to_string();
+    let p50_x = x(band.p50_at);
+    let p90_x = x(band.p90_at);
+    EtaView {
+        text: t.tf(
+            "tracking_ops.eta_text",
+            &[
+                ("p50", &on_clock(band.p50_at, tz)),
+                ("p90", &on_clock(band.p90_at, tz)),
+                ("samples", &band.samples.to_string()),
+            ],
+        ),
+        band_x: p50_x,
+        band_w: (p90_x - p50_x).max(2),
+        p50_x,
+        now_x: x(now),
+        promised_x: promised.map(x),
+        start_label: day(started),
+        end_label: day(started + jiff::SignedDuration::from_secs(span)),
+        p50_label: day(band.p50_at),
+        p90_label: day(band.p90_at),
+        late: promised.is_some_and(|p| band.p90_at > p),
+    }
 }
 
 fn on_clock(ts: jiff::Timestamp, tz: &TimeZone) -> String {
@@ -326,6 +464,8 @@ pub async fn detail(
                 leg.kind,
                 LegRow {
                     kind: leg_label(t, leg.kind),
+                    details: leg_details(t, leg),
+                    master_id: leg.master_id,
                     carrier: leg.carrier.clone().unwrap_or_default(),
                     reference: leg.reference.clone().unwrap_or_default(),
                     status: st.map(|s| status_label(t, s.status)).unwrap_or_default(),
@@ -342,6 +482,8 @@ pub async fn detail(
                 st.leg,
                 LegRow {
                     kind: leg_label(t, st.leg),
+                    details: String::new(),
+                    master_id: None,
                     carrier: String::new(),
                     reference: String::new(),
                     status: status_label(t, st.status),
@@ -441,6 +583,51 @@ pub async fn detail(
             selected: *z == zone_name,
         })
         .collect();
+    // ETA band from the organisation's transit history on this shipment's lane.
+    let service = shipment
+        .legs
+        .iter()
+        .find(|g| g.kind == LegKind::LastMile && g.service.is_some())
+        .or_else(|| shipment.legs.iter().find(|g| g.service.is_some()))
+        .and_then(|g| g.service.clone());
+    let lane = tradelane_store::tracking::shipment_lane(
+        shipment.origin.as_deref(),
+        shipment.destination.as_deref(),
+        shipment.carrier.as_deref(),
+        service.as_deref(),
+    );
+    let now = jiff::Timestamp::now();
+    let mut eta = None;
+    let mut lane_text = String::new();
+    if let Some(lane) = &lane {
+        lane_text = format!(
+            "{} → {} · {}",
+            lane.origin,
+            lane.destination,
+            lane.carrier.as_deref().unwrap_or("*")
+        );
+        let samples = state
+            .store
+            .transit_samples(user.org_id)
+            .await
+            .map_err(|e| l.store_error(e))?;
+        let history = tradelane_tracking::eta::TransitHistory::from_samples(&samples);
+        if let (Some(band), Some(first)) = (
+            tradelane_tracking::eta::eta_for_state(&history, lane, &shipment.state, now, 3),
+            shipment.state.first_scan.as_ref(),
+        ) {
+            let dest_zone = shipment
+                .destination
+                .as_deref()
+                .and_then(tradelane_tracking::time::single_zone_of_country)
+                .and_then(|z| TimeZone::get(z).ok())
+                .unwrap_or_else(|| tz.clone());
+            let promised = shipment.promised_date.and_then(|d| {
+                tradelane_tracking::exceptions::promised_deadline(d, &dest_zone)
+            });
+            eta = Some(eta_view(t, &band, first.time.utc, now, promised, &tz));
+        }
+    }
     Ok(DetailPage {
         t,
         id: shipment.id.0,
@@ -458,6 +645,8 @@ pub async fn detail(
         events,
         operator_heading: t.tf("shipments.operator_time", &[("zone", &zone_name)]),
         zones,
+        eta,
+        lane_text,
         l,
     }
     .into_response())
@@ -465,6 +654,10 @@ pub async fn detail(
 
 pub struct UnmappedRow {
     pub carrier: String,
+    /// `code` or `text`: what the mapping form matches on.
+    pub match_kind: &'static str,
+    /// Pre-filled pattern: the code, or the text sample.
+    pub pattern: String,
     pub code: String,
     pub sample: String,
     pub count: i64,
@@ -478,11 +671,35 @@ struct UnmappedPage {
     t: Tr,
     l: Layout,
     rows: Vec<UnmappedRow>,
+    can_write: bool,
+    notice: Option<String>,
+    statuses: Vec<super::tracking_ops::Choice>,
+    reasons: Vec<super::tracking_ops::Choice>,
+    legs: Vec<super::tracking_ops::Choice>,
+    overrides: Vec<OverrideRow>,
+}
+
+pub struct OverrideRow {
+    pub id: i64,
+    pub carrier: String,
+    pub match_kind: &'static str,
+    pub pattern: String,
+    pub status: String,
+    pub reason: String,
+    pub leg: String,
+    pub created: String,
+}
+
+#[derive(Debug, Default, Deserialize)]
+pub struct UnmappedParams {
+    reclassified: Option<u64>,
+    rederived: Option<u64>,
 }
 
 pub async fn unmapped(
     State(state): State<AppState>,
     PageUser(user): PageUser,
+    Query(params): Query<UnmappedParams>,
 ) -> Result<Response, PageError> {
     let l = Layout::for_user(&user, "shipments", "/shipments/unmapped");
     let t = l.t;
@@ -493,6 +710,12 @@ pub async fn unmapped(
         .map_err(|e| l.store_error(e))?
         .into_iter()
         .map(|u| UnmappedRow {
+            match_kind: if u.code.is_some() { "code" } else { "text" },
+            pattern: u
+                .code
+                .clone()
+                .or_else(|| u.text_sample.clone())
+                .unwrap_or_default(),
             carrier: u.carrier,
             code: u.code.unwrap_or_else(|| "—".into()),
             sample: u.text_sample.unwrap_or_default(),
@@ -501,7 +724,44 @@ pub async fn unmapped(
             last_seen: format::timestamp(u.last_seen, t.lang),
         })
         .collect();
-    Ok(UnmappedPage { t, l, rows }.into_response())
+    let overrides = state
+        .store
+        .list_mapping_overrides(user.org_id)
+        .await
+        .map_err(|e| l.store_error(e))?
+        .into_iter()
+        .map(|o| OverrideRow {
+            id: o.id,
+            carrier: o.carrier,
+            match_kind: o.match_kind.as_str(),
+            pattern: o.pattern,
+            status: status_label(t, o.status),
+            reason: o.reason.map(|r| r.as_str().replace('_', " ")).unwrap_or_default(),
+            leg: o.leg.map(|g| leg_label(t, g)).unwrap_or_default(),
+            created: format::timestamp(o.created_at, t.lang),
+        })
+        .collect();
+    let notice = params.reclassified.map(|n| {
+        t.tf(
+            "tracking_ops.map_done",
+            &[
+                ("events", &n.to_string()),
+                ("shipments", &params.rederived.unwrap_or(0).to_string()),
+            ],
+        )
+    });
+    Ok(UnmappedPage {
+        t,
+        rows,
+        can_write: user.role.can_write(),
+        notice,
+        statuses: super::tracking_ops::status_choices(t),
+        reasons: super::tracking_ops::reason_choices(),
+        legs: super::tracking_ops::leg_choices(t),
+        overrides,
+        l,
+    }
+    .into_response())
 }
 
 /// This module's pages, merged into the web router.
@@ -511,4 +771,5 @@ pub(super) fn routes() -> axum::Router<crate::state::AppState> {
         .route("/shipments", get(list))
         .route("/shipments/unmapped", get(unmapped))
         .route("/shipments/{id}", get(detail))
+        .merge(super::tracking_ops::routes())
 }

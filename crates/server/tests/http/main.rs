@@ -15,4 +15,5 @@ mod openapi;
 mod pages;
 mod shipments;
 mod skus;
+mod tracking_ops;
 mod tax;

@@ -122,8 +122,8 @@ pub(crate) async fn write_states(
     at: &str,
 ) -> Result<()> {
     for chunk in states.chunks(CHUNK) {
-        let values = placeholders(backend, chunk.len(), 6);
-        let n = chunk.len() * 6;
+        let values = placeholders(backend, chunk.len(), 7);
+        let n = chunk.len() * 7;
         let (org_ph, at_ph) = match backend {
             Backend::Sqlite => ("?".to_string(), "?".to_string()),
             Backend::Postgres => (format!("${}", n + 1), format!("${}", n + 2)),

@@ -287,6 +287,14 @@ impl Store {
             ));
         }
         check_text("carrier", carrier)?;
+        // A known carrier's alias ("UPS", "云途") is stored under its mapping id.
+        let builtin = builtin()?;
+        let carrier = builtin
+            .mappings()
+            .carrier(carrier)
+            .map(|c| c.id.clone())
+            .unwrap_or_else(|| carrier.to_string());
+        let carrier = carrier.as_str();
         let pattern = match new.match_kind {
             MatchKind::Code => new.pattern.trim().to_ascii_uppercase(),
             MatchKind::Text => new.pattern.trim().to_string(),

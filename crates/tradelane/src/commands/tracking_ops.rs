@@ -371,11 +371,7 @@ pub async fn connector(global: &GlobalOpts, cmd: ConnectorCommand) -> Result<()>
             let policy = poll_policy();
             let now = jiff::Timestamp::now();
             let outcomes = if due {
-                poll_due(&store, &client, &policy, now)
-                    .await?
-                    .into_iter()
-                    .map(|(id, r)| (id, r))
-                    .collect::<Vec<_>>()
+                poll_due(&store, &client, &policy, now).await?
             } else {
                 let Some(id) = id else {
                     return Err(validation("give a connector id or --due".to_string()));

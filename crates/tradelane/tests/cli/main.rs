@@ -5,6 +5,7 @@
 
 mod admin;
 mod browser;
+mod browser_tracking;
 mod browser_workbench;
 mod browser_landed_cost;
 mod browser_tax;

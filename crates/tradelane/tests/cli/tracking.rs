@@ -157,3 +157,63 @@ fn normalize_pipes_json_lines_and_reports_bad_events() {
         offline.stdout
     );
 }
+
+#[test]
+fn unmapped_text_is_mapped_from_the_command_line_and_past_events_follow() {
+    for env in Env::all() {
+        let env = env.with_owner(ORG);
+        let csv = "运单号,轨迹时间,轨迹描述,地点\n\
+                   YT2400000000077,2025-12-01 10:00:00,快件已揽收,深圳\n\
+                   YT2400000000077,2025-12-06 09:00:00,包裹已放入智能柜待取件码通知,Berlin\n";
+        let file = env.write("events.csv", csv.as_bytes());
+        env.ok(&[
+            "shipments",
+            "import",
+            file.to_str().expect("utf-8 path"),
+            "--org",
+            ORG,
+            "--carrier",
+            "acme_forwarder",
+        ]);
+        let unmapped = env.ok(&["shipments", "unmapped", "--org", ORG, "--format", "json"]);
+        let rows: serde_json::Value = serde_json::from_str(&unmapped.stdout).expect("json");
+        assert_eq!(rows.as_array().map(Vec::len), Some(1), "{}", unmapped.stdout);
+        let map = env.ok(&[
+            "shipments",
+            "map",
+            "--org",
+            ORG,
+            "--carrier",
+            "acme_forwarder",
+            "--text",
+            "智能柜待取",
+            "--status",
+            "ready_for_pickup",
+        ]);
+        assert!(map.stdout.contains("1 events re-classified"), "{}", map.stdout);
+        let track = env.ok(&["track", "YT2400000000077", "--org", ORG]);
+        assert!(
+            track.stdout.contains("status: ready_for_pickup"),
+            "[{}] {}",
+            env.backend,
+            track.stdout
+        );
+        let none = env.ok(&["shipments", "unmapped", "--org", ORG, "--format", "json"]);
+        assert_eq!(none.stdout.trim(), "[]");
+        let listed = env.ok(&["shipments", "mappings", "--org", ORG]);
+        assert!(listed.stdout.contains("智能柜待取"), "{}", listed.stdout);
+        let bad = env.run(&[
+            "shipments", "map", "--org", ORG, "--carrier", "ups", "--code", "Q9", "--status",
+            "teleported",
+        ]);
+        bad.exit_code(2);
+        let rederive = env.ok(&["shipments", "rederive", "--org", ORG]);
+        assert!(rederive.stderr.contains("re-derived 1 shipments"), "{}", rederive.stderr);
+        // The list filters by the leg of the current status.
+        let on_leg = env.ok(&[
+            "shipments", "list", "--org", ORG, "--leg", "last_mile", "--format", "json",
+        ]);
+        let items: serde_json::Value = serde_json::from_str(&on_leg.stdout).expect("json");
+        assert_eq!(items.as_array().map(Vec::len), Some(1), "{}", on_leg.stdout);
+    }
+}

@@ -1,0 +1,274 @@
+//! Tracking ingestion and re-derivation at scale on SQLite and (when reachable) PostgreSQL,
+//! each against a row-at-a-time baseline in the same run:
+//!
+//! 1. batch ingest (`Store::ingest_raw`: normalise + multi-row inserts + de-dup + state
+//!    derivation, one transaction per batch) of EVENTS raw events, 8 per shipment, shipments
+//!    created on the fly; baseline: `Store::ingest_events` one shipment at a time (single-row
+//!    inserts, one transaction per shipment) on a sample;
+//! 2. a replay of the first batch (everything a duplicate);
+//! 3. re-deriving every shipment's status from its stored events (`Store::rederive_all`) with
+//!    REDERIVE_SHIPMENTS shipments × 10 events; baseline: one shipment at a time through the
+//!    single-shipment path on a sample.
+//!
+//! cargo run --release -p tradelane-store --features test-support --example tracking_bench -- \
+//!     [EVENTS] [REDERIVE_SHIPMENTS]
+//! (`STORE_BENCH_BACKENDS=sqlite` or `postgres` limits it to one backend.)
+
+use std::time::{Duration, Instant};
+
+use tradelane_domain::UiLang;
+use tradelane_store::testing::{self, TestStore};
+use tradelane_store::{Actor, NewShipment, NewUser, RawIngestOptions, Role, Store};
+use tradelane_tracking::{MappingSet, Normalizer, RawEvent, RawTimestamp};
+
+/// A shipment's journey as carriers report it: code, text, hours after the first event.
+const UPS: [(&str, &str, i64); 8] = [
+    ("MP", "Order Processed: Ready for UPS", 0),
+    ("OR", "Origin Scan", 20),
+    ("DP", "Departed from Facility", 26),
+    ("AR", "Arrived at Facility", 60),
+    ("DP", "Departed from Facility", 66),
+    ("AR", "Arrived at Facility", 90),
+    ("OT", "Out For Delivery Today", 110),
+    ("KB", "DELIVERED", 118),
+];
+const YUN: [(&str, &str, i64); 8] = [
+    ("", "快件已揽收", 0),
+    ("", "已到达深圳分拨中心", 12),
+    ("", "离开深圳，发往香港", 20),
+    ("", "航班已起飞", 40),
+    ("", "Arrived at destination airport", 60),
+    ("", "Customs clearance completed", 80),
+    ("", "Out for delivery", 100),
+    ("", "Delivered, signed by recipient", 110),
+];
+
+fn journey(i: usize, per: usize) -> Vec<RawEvent> {
+    let base = 1_764_000_000 + (i as i64 % 5_000) * 3_600;
+    let chinese = i.is_multiple_of(3);
+    (0..per)
+        .map(|k| {
+            let (code, text, h) = if chinese { YUN[k % 8] } else { UPS[k % 8] };
+            let at = jiff::Timestamp::from_second(base + h * 3_600 + (k / 8) as i64 * 86_400)
+                .expect("time");
+            let ts = if chinese {
+                // Forwarders write Beijing time without an offset.
+                at.to_zoned(jiff::tz::TimeZone::get("Asia/Shanghai").expect("zone"))
+                    .strftime("%Y-%m-%d %H:%M:%S")
+                    .to_string()
+            } else {
+                at.to_string()
+            };
+            RawEvent {
+                source: "bench".into(),
+                carrier: if chinese { "yunexpress" } else { "ups" }.into(),
+                tracking_number: if chinese {
+                    format!("YT{i:014}")
+                } else {
+                    format!("1ZBENCH{i:010}")
+                },
+                code: (!code.is_empty()).then(|| code.to_string()),
+                text: Some(text.to_string()),
+                timestamp: RawTimestamp::new(ts),
+                payload: Some(serde_json::json!({"seq": k})),
+                ..RawEvent::default()
+            }
+        })
+        .collect()
+}
+
+async fn actor_for(store: &Store, name: &str) -> Actor {
+    let org = store.create_org(name).await.expect("org");
+    let owner = store
+        .create_user(
+            &Actor::cli(org.id),
+            NewUser {
+                org_id: org.id,
+                email: format!("owner@{}.example", name.to_lowercase()),
+                display_name: "Owner".into(),
+                password_hash: "x".into(),
+                role: Role::Owner,
+                locale: UiLang::En,
+            },
+        )
+        .await
+        .expect("user");
+    Actor::user(&owner)
+}
+
+fn per_sec(n: usize, d: Duration) -> f64 {
+    n as f64 / d.as_secs_f64()
+}
+
+const BATCH: usize = 10_000;
+
+async fn ingest_all(
+    store: &Store,
+    actor: &Actor,
+    n: &Normalizer,
+    events: &[RawEvent],
+) -> (Duration, usize) {
+    let options = RawIngestOptions {
+        create_missing: true,
+        default_carrier: None,
+    };
+    let t = Instant::now();
+    let mut inserted = 0;
+    for chunk in events.chunks(BATCH) {
+        let r = store
+            .ingest_raw(actor, n, chunk.to_vec(), &options)
+            .await
+            .expect("ingest");
+        assert!(r.errors.is_empty(), "{:?}", &r.errors[..r.errors.len().min(3)]);
+        inserted += r.inserted;
+    }
+    (t.elapsed(), inserted)
+}
+
+async fn run(ts: TestStore, events: usize, rederive_shipments: usize) {
+    let store: &Store = &ts;
+    let label = ts.label();
+    let n = Normalizer::new(MappingSet::builtin().expect("mappings"));
+    println!("\n== {label} ==");
+
+    // 1. Batch ingest.
+    let actor = actor_for(store, "Bench").await;
+    let shipments = events / 8;
+    let raws: Vec<RawEvent> = (0..shipments).flat_map(|i| journey(i, 8)).collect();
+    let (took, inserted) = ingest_all(store, &actor, &n, &raws).await;
+    assert_eq!(inserted, raws.len());
+    let batch_rate = per_sec(raws.len(), took);
+    println!(
+        "batch ingest: {} events, {} shipments in {:.2} s = {:.0} events/s",
+        raws.len(),
+        shipments,
+        took.as_secs_f64(),
+        batch_rate
+    );
+    // 2. Replay of the first batch.
+    let first = &raws[..raws.len().min(BATCH)];
+    let t = Instant::now();
+    let r = store
+        .ingest_raw(
+            &actor,
+            &n,
+            first.to_vec(),
+            &RawIngestOptions {
+                create_missing: true,
+                default_carrier: None,
+            },
+        )
+        .await
+        .expect("replay");
+    assert_eq!(r.inserted, 0);
+    println!(
+        "replay of {} events (all duplicates): {:.0} events/s",
+        first.len(),
+        per_sec(first.len(), t.elapsed())
+    );
+    // Baseline: one shipment per transaction, one row per statement.
+    let base_actor = actor_for(store, "Baseline").await;
+    let sample = (shipments / 10).clamp(50, 500);
+    let base_raws: Vec<Vec<RawEvent>> = (0..sample)
+        .map(|i| journey(shipments + i, 8))
+        .collect();
+    let t = Instant::now();
+    for journey in &base_raws {
+        let number = journey[0].tracking_number.clone();
+        let s = store
+            .create_shipment(
+                &base_actor,
+                &NewShipment {
+                    reference: number.clone(),
+                    carrier: Some(journey[0].carrier.clone()),
+                    tracking_numbers: vec![number],
+                    ..NewShipment::default()
+                },
+            )
+            .await
+            .expect("shipment");
+        let pairs = journey
+            .iter()
+            .map(|r| (r.clone(), n.normalize(r).expect("normalise")))
+            .collect();
+        store
+            .ingest_events(&base_actor, s.id, pairs)
+            .await
+            .expect("ingest");
+    }
+    let base_rate = per_sec(sample * 8, t.elapsed());
+    println!(
+        "baseline row-at-a-time: {} events in {:.2} s = {:.0} events/s → batch is {:.1}x faster",
+        sample * 8,
+        t.elapsed().as_secs_f64(),
+        base_rate,
+        batch_rate / base_rate
+    );
+
+    // 3. Re-derivation of every shipment from its stored events.
+    if rederive_shipments > 0 {
+        let big = actor_for(store, "Rederive").await;
+        let raws: Vec<RawEvent> = (0..rederive_shipments)
+            .flat_map(|i| journey(10_000_000 + i, 10))
+            .collect();
+        let (took, inserted) = ingest_all(store, &big, &n, &raws).await;
+        println!(
+            "loaded {} events for {} shipments in {:.1} s ({:.0} events/s)",
+            inserted,
+            rederive_shipments,
+            took.as_secs_f64(),
+            per_sec(inserted, took)
+        );
+        let t = Instant::now();
+        let (s, e) = store.rederive_all(&big).await.expect("rederive");
+        let took = t.elapsed();
+        println!(
+            "rederive_all: {s} shipments from {e} events in {:.2} s ({:.0} events/s)",
+            took.as_secs_f64(),
+            per_sec(e, took)
+        );
+        // Baseline: re-derive shipments one at a time (one query + one update each) via the
+        // single-shipment ingest path with nothing new (a replay of one event).
+        let sample = 1_000.min(rederive_shipments);
+        let t = Instant::now();
+        for i in 0..sample {
+            let j = journey(10_000_000 + i, 10);
+            let id = store
+                .find_shipment_by_tracking(big.org_id, &j[0].tracking_number)
+                .await
+                .expect("find")
+                .expect("exists");
+            let pair = (j[0].clone(), n.normalize(&j[0]).expect("normalise"));
+            store
+                .ingest_events(&big, id, vec![pair])
+                .await
+                .expect("rederive one");
+        }
+        let per = t.elapsed().as_secs_f64() / sample as f64;
+        println!(
+            "baseline one shipment at a time: {:.2} ms per shipment → {:.1} s for {} shipments \
+             (bulk is {:.1}x faster)",
+            per * 1000.0,
+            per * rederive_shipments as f64,
+            rederive_shipments,
+            per * rederive_shipments as f64 / took.as_secs_f64()
+        );
+    }
+}
+
+#[tokio::main]
+async fn main() {
+    let mut args = std::env::args().skip(1);
+    let events: usize = args.next().and_then(|a| a.parse().ok()).unwrap_or(200_000);
+    let rederive: usize = args.next().and_then(|a| a.parse().ok()).unwrap_or(100_000);
+    let only = std::env::var("STORE_BENCH_BACKENDS").unwrap_or_default();
+    if only.is_empty() || only == "sqlite" {
+        run(testing::sqlite().await, events, rederive).await;
+    }
+    if only.is_empty() || only == "postgres" {
+        match testing::postgres().await {
+            Some(ts) => run(ts, events, rederive).await,
+            None => println!("\nPostgreSQL not reachable: skipped"),
+        }
+    }
+}
