@@ -168,7 +168,9 @@ async fn oauth_token(
     let id = creds.client_id.as_deref().unwrap_or_default();
     let secret = creds.client_secret.as_deref().unwrap_or_default();
     let req = match connector.kind {
-        ConnectorKind::UpsTrack => UpsTrackConnector::token_request(&connector.base_url, id, secret),
+        ConnectorKind::UpsTrack => {
+            UpsTrackConnector::token_request(&connector.base_url, id, secret)
+        }
         _ => FedexTrackConnector::token_request(&connector.base_url, id, secret),
     };
     let (resp, attempts) = send_with_retry(client, &req, policy).await?;
@@ -228,7 +230,11 @@ async fn poll_inner(
     };
     let numbers = match numbers {
         Some(n) => n,
-        None => store.numbers_to_poll(org, connector.kind.carriers()).await?,
+        None => {
+            store
+                .numbers_to_poll(org, connector.kind.carriers())
+                .await?
+        }
     };
     outcome.numbers = numbers.len();
     if numbers.is_empty() {
@@ -242,14 +248,12 @@ async fn poll_inner(
         }),
         ConnectorKind::UpsTrack => Box::new(UpsTrackConnector {
             base_url: connector.base_url.clone(),
-            access_token: oauth_token(client, connector, &creds, policy, now, &mut outcome)
-                .await?,
+            access_token: oauth_token(client, connector, &creds, policy, now, &mut outcome).await?,
             transaction_source: "tradelane".into(),
         }),
         ConnectorKind::FedexTrack => Box::new(FedexTrackConnector {
             base_url: connector.base_url.clone(),
-            access_token: oauth_token(client, connector, &creds, policy, now, &mut outcome)
-                .await?,
+            access_token: oauth_token(client, connector, &creds, policy, now, &mut outcome).await?,
         }),
     };
     let request_id = format!("tl-{}-{}", connector.id, now.as_millisecond());
@@ -273,18 +277,18 @@ async fn poll_inner(
         match api.parse_response(req, &resp) {
             Ok(parsed) => {
                 for s in parsed.shipments.iter().filter(|s| s.not_found) {
-                    outcome
-                        .errors
-                        .push(format!("{}: not known to the carrier yet", s.tracking_number));
+                    outcome.errors.push(format!(
+                        "{}: not known to the carrier yet",
+                        s.tracking_number
+                    ));
                 }
                 raws.extend(parsed.events);
             }
             // A 401 stops the poll: every other request would fail the same way.
             Err(e @ ConnectorError::Unauthorized { .. }) => return Err(e.into()),
-            Err(e) => outcome.errors.push(format!(
-                "{}: {e}",
-                req.tracking_numbers.join(", ")
-            )),
+            Err(e) => outcome
+                .errors
+                .push(format!("{}: {e}", req.tracking_numbers.join(", "))),
         }
     }
     if !raws.is_empty() {
@@ -303,11 +307,12 @@ async fn poll_inner(
         outcome.received = report.received;
         outcome.inserted = report.inserted;
         outcome.duplicates = report.duplicates;
-        outcome
-            .errors
-            .extend(report.errors.into_iter().map(|e| {
-                format!("event {} ({}): {}", e.index, e.tracking_number, e.message)
-            }));
+        outcome.errors.extend(
+            report
+                .errors
+                .into_iter()
+                .map(|e| format!("event {} ({}): {}", e.index, e.tracking_number, e.message)),
+        );
     }
     Ok(outcome)
 }

@@ -53,7 +53,7 @@ fn journey(i: usize, per: usize) -> Vec<RawEvent> {
                 .expect("time");
             let ts = if chinese {
                 // Forwarders write Beijing time without an offset.
-                at.to_zoned(jiff::tz::TimeZone::get("Asia/Shanghai").expect("zone"))
+                at.to_zoned_datetime(jiff::tz::TimeZone::get("Asia/Shanghai").expect("zone"))
                     .strftime("%Y-%m-%d %H:%M:%S")
                     .to_string()
             } else {
@@ -119,7 +119,11 @@ async fn ingest_all(
             .ingest_raw(actor, n, chunk.to_vec(), &options)
             .await
             .expect("ingest");
-        assert!(r.errors.is_empty(), "{:?}", &r.errors[..r.errors.len().min(3)]);
+        assert!(
+            r.errors.is_empty(),
+            "{:?}",
+            &r.errors[..r.errors.len().min(3)]
+        );
         inserted += r.inserted;
     }
     (t.elapsed(), inserted)
@@ -169,9 +173,7 @@ async fn run(ts: TestStore, events: usize, rederive_shipments: usize) {
     // Baseline: one shipment per transaction, one row per statement.
     let base_actor = actor_for(store, "Baseline").await;
     let sample = (shipments / 10).clamp(50, 500);
-    let base_raws: Vec<Vec<RawEvent>> = (0..sample)
-        .map(|i| journey(shipments + i, 8))
-        .collect();
+    let base_raws: Vec<Vec<RawEvent>> = (0..sample).map(|i| journey(shipments + i, 8)).collect();
     let t = Instant::now();
     for journey in &base_raws {
         let number = journey[0].tracking_number.clone();

@@ -22,9 +22,7 @@ use sqlx::any::AnyRow;
 use sqlx::{AnyConnection, AssertSqlSafe};
 use tradelane_tracking::event::canonical_tracking_number;
 use tradelane_tracking::model::{MainCarriageRefs, Parcel, ShipmentLine, TransportMode};
-use tradelane_tracking::{
-    LegKind, NormalizedEvent, Normalizer, RawEvent, ShipmentState, Status, derive_state,
-};
+use tradelane_tracking::{LegKind, NormalizedEvent, RawEvent, ShipmentState, Status, derive_state};
 
 use crate::Store;
 use crate::audit::{self, AuditRecord};
@@ -702,7 +700,9 @@ impl Store {
         .map_err(|e| {
             if is_unique_violation(&e) {
                 StoreError::Conflict {
-                    what: format!("shipment reference {reference} already exists in this organisation"),
+                    what: format!(
+                        "shipment reference {reference} already exists in this organisation"
+                    ),
                 }
             } else {
                 e.into()
@@ -722,7 +722,12 @@ impl Store {
             .bind(leg.reference.clone())
             .bind(leg.mode.map(mode_text))
             .bind(leg.service.clone())
-            .bind(leg.refs.as_ref().map(|r| to_json("leg refs", r)).transpose()?)
+            .bind(
+                leg.refs
+                    .as_ref()
+                    .map(|r| to_json("leg refs", r))
+                    .transpose()?,
+            )
             .execute(&mut *tx)
             .await?;
         }
@@ -1259,8 +1264,8 @@ mod batch;
 mod connectors;
 mod lanes;
 mod masters;
-pub use lanes::shipment_lane;
 pub use connectors::{ConnectorCredentials, ConnectorKind, NewConnector, StoredConnector};
+pub use lanes::shipment_lane;
 mod overrides;
 pub use masters::{MasterMember, NewMasterShipment, StoredMasterShipment};
 pub use overrides::{

@@ -57,9 +57,18 @@ impl NewMappingBody {
             other => return Err(ApiError::validation("match", other, "code or text")),
         };
         let status = self.status.trim().parse::<Status>().map_err(|_| {
-            ApiError::validation("status", &self.status, "a tracking status such as in_transit")
+            ApiError::validation(
+                "status",
+                &self.status,
+                "a tracking status such as in_transit",
+            )
         })?;
-        let reason = match self.reason.as_deref().map(str::trim).filter(|r| !r.is_empty()) {
+        let reason = match self
+            .reason
+            .as_deref()
+            .map(str::trim)
+            .filter(|r| !r.is_empty())
+        {
             Some(r) => Some(tradelane_store::tracking::parse_reason(r).map_err(|_| {
                 ApiError::validation("reason", r, "an incident reason such as address_issue")
             })?),
@@ -523,7 +532,10 @@ pub struct LaneStats {
 
 /// Per-lane door-to-door (and per-leg) transit statistics from the organisation's history,
 /// busiest lanes first. Carrier-less coarser lanes are included.
-pub async fn lane_stats(state: &AppState, org: tradelane_store::OrgId) -> ApiResult<Vec<LaneStats>> {
+pub async fn lane_stats(
+    state: &AppState,
+    org: tradelane_store::OrgId,
+) -> ApiResult<Vec<LaneStats>> {
     let samples = state.store.transit_samples(org).await?;
     let mut by_lane: std::collections::BTreeMap<Lane, Vec<i64>> = Default::default();
     for s in &samples {

@@ -391,7 +391,11 @@ fn eta_view(
     let x = |ts: jiff::Timestamp| {
         LEFT + (ts.duration_since(started).as_secs().clamp(0, span) * (RIGHT - LEFT)) / span
     };
-    let day = |ts: jiff::Timestamp| ts.to_zoned(tz.clone()).strftime("%m-%d").to_string();
+    let day = |ts: jiff::Timestamp| {
+        ts.to_zoned_datetime(tz.clone())
+            .strftime("%m-%d")
+            .to_string()
+    };
     let p50_x = x(band.p50_at);
     let p90_x = x(band.p90_at);
     EtaView {
@@ -622,9 +626,9 @@ pub async fn detail(
                 .and_then(tradelane_tracking::time::single_zone_of_country)
                 .and_then(|z| TimeZone::get(z).ok())
                 .unwrap_or_else(|| tz.clone());
-            let promised = shipment.promised_date.and_then(|d| {
-                tradelane_tracking::exceptions::promised_deadline(d, &dest_zone)
-            });
+            let promised = shipment
+                .promised_date
+                .and_then(|d| tradelane_tracking::exceptions::promised_deadline(d, &dest_zone));
             eta = Some(eta_view(t, &band, first.time.utc, now, promised, &tz));
         }
     }
@@ -736,7 +740,10 @@ pub async fn unmapped(
             match_kind: o.match_kind.as_str(),
             pattern: o.pattern,
             status: status_label(t, o.status),
-            reason: o.reason.map(|r| r.as_str().replace('_', " ")).unwrap_or_default(),
+            reason: o
+                .reason
+                .map(|r| r.as_str().replace('_', " "))
+                .unwrap_or_default(),
             leg: o.leg.map(|g| leg_label(t, g)).unwrap_or_default(),
             created: format::timestamp(o.created_at, t.lang),
         })

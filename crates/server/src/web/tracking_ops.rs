@@ -4,10 +4,10 @@
 
 use askama::Template;
 use askama_web::WebTemplate;
+use axum::Form;
 use axum::extract::{Multipart, Path, State};
 use axum::http::StatusCode;
 use axum::response::{IntoResponse, Redirect, Response};
-use axum::Form;
 use serde::Deserialize;
 use tradelane_store::{NewMappingOverride, RawIngestOptions};
 use tradelane_tracking::{IncidentReason, LegKind, Status};
@@ -17,8 +17,8 @@ use super::layout::Layout;
 use crate::api::shipments::{IngestResponse, events_from_sheet};
 use crate::api::tracking_ops::{LaneStats, lane_stats};
 use crate::api::webhooks::decode_events;
-use crate::auth::Principal;
 use crate::auth::PageUser;
+use crate::auth::Principal;
 use crate::i18n::Tr;
 use crate::state::AppState;
 
@@ -57,13 +57,21 @@ fn decode_upload(
     name: &str,
     carrier: &str,
     zone: Option<&str>,
-) -> Result<(Vec<tradelane_tracking::RawEvent>, Vec<(usize, String)>, Option<Vec<u64>>), String> {
+) -> Result<
+    (
+        Vec<tradelane_tracking::RawEvent>,
+        Vec<(usize, String)>,
+        Option<Vec<u64>>,
+    ),
+    String,
+> {
     let trimmed = bytes
         .iter()
         .position(|b| !b.is_ascii_whitespace())
         .map(|i| bytes[i]);
     if matches!(trimmed, Some(b'[' | b'{')) {
-        let text = std::str::from_utf8(bytes).map_err(|_| "the JSON file is not UTF-8".to_string())?;
+        let text =
+            std::str::from_utf8(bytes).map_err(|_| "the JSON file is not UTF-8".to_string())?;
         let decoded = decode_events(text, &format!("upload:{name}"), carrier)?;
         return Ok((decoded.events, decoded.errors, None));
     }
@@ -89,7 +97,10 @@ pub async fn upload(
                 let bytes = field.bytes().await.map_err(|e| {
                     l.error(
                         StatusCode::UNPROCESSABLE_ENTITY,
-                        t.tf("tracking_ops.upload_unreadable", &[("detail", &e.body_text())]),
+                        t.tf(
+                            "tracking_ops.upload_unreadable",
+                            &[("detail", &e.body_text())],
+                        ),
                     )
                 })?;
                 match name.as_str() {
@@ -103,13 +114,19 @@ pub async fn upload(
             Err(e) => {
                 return Err(l.error(
                     e.status(),
-                    t.tf("tracking_ops.upload_unreadable", &[("detail", &e.body_text())]),
+                    t.tf(
+                        "tracking_ops.upload_unreadable",
+                        &[("detail", &e.body_text())],
+                    ),
                 ));
             }
         }
     }
     let Some((file_name, bytes)) = file.filter(|(_, b)| !b.is_empty()) else {
-        return Err(l.error(StatusCode::UNPROCESSABLE_ENTITY, t.t("tracking_ops.upload_none")));
+        return Err(l.error(
+            StatusCode::UNPROCESSABLE_ENTITY,
+            t.t("tracking_ops.upload_none"),
+        ));
     };
     if !zone.is_empty() && jiff::tz::TimeZone::get(&zone).is_err() {
         return Err(l.error(
@@ -219,7 +236,6 @@ pub struct Tick {
 pub struct LaneChart {
     pub title: String,
     pub stats: String,
-    pub samples: usize,
     pub p50: String,
     pub p90: String,
     pub p50_x: i64,
@@ -242,7 +258,12 @@ fn days(secs: i64) -> String {
 
 /// A histogram of the lane's transit times in whole days, with p50 / p90 markers.
 pub fn lane_chart(t: Tr, s: &LaneStats) -> LaneChart {
-    let max_secs = s.durations_secs.last().copied().unwrap_or(1).max(s.p90_secs);
+    let max_secs = s
+        .durations_secs
+        .last()
+        .copied()
+        .unwrap_or(1)
+        .max(s.p90_secs);
     let max_day = (max_secs + 86_399) / 86_400;
     let span = max_day.max(1);
     let x_of = |secs: i64| PLOT_LEFT + (secs * (PLOT_RIGHT - PLOT_LEFT)) / (span * 86_400);
@@ -309,7 +330,6 @@ pub fn lane_chart(t: Tr, s: &LaneStats) -> LaneChart {
                 ("p90", &days(s.p90_secs)),
             ],
         ),
-        samples: s.durations_secs.len(),
         p50: days(s.p50_secs),
         p90: days(s.p90_secs),
         p50_x: x_of(s.p50_secs),
@@ -339,9 +359,9 @@ pub async fn lanes(
 ) -> Result<Response, PageError> {
     let l = Layout::for_user(&user, "shipments", "/shipments/lanes");
     let t = l.t;
-    let stats = lane_stats(&state, user.org_id).await.map_err(|_| {
-        l.error(StatusCode::INTERNAL_SERVER_ERROR, t.t("error.internal"))
-    })?;
+    let stats = lane_stats(&state, user.org_id)
+        .await
+        .map_err(|_| l.error(StatusCode::INTERNAL_SERVER_ERROR, t.t("error.internal")))?;
     // Door to door first, then legs; the busiest lanes of each.
     let mut door: Vec<&LaneStats> = stats.iter().filter(|s| s.lane.leg.is_none()).collect();
     let legs: Vec<&LaneStats> = stats.iter().filter(|s| s.lane.leg.is_some()).collect();
@@ -393,7 +413,8 @@ pub async fn map(
             t.tf("tracking_ops.map_invalid", &[("detail", what)]),
         )
     };
-    let match_kind = tradelane_store::MatchKind::parse(&form.match_kind).map_err(|_| bad("match"))?;
+    let match_kind =
+        tradelane_store::MatchKind::parse(&form.match_kind).map_err(|_| bad("match"))?;
     let status = form.status.parse::<Status>().map_err(|_| bad("status"))?;
     let reason = match form.reason.trim() {
         "" => None,

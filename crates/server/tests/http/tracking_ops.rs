@@ -80,7 +80,10 @@ async fn ups_token(State(m): State<Mock>, headers: HeaderMap, body: String) -> R
         .and_then(|v| v.to_str().ok())
         .unwrap_or_default()
         .to_string();
-    m.log.lock().unwrap().push(format!("ups-token {auth} {body}"));
+    m.log
+        .lock()
+        .unwrap()
+        .push(format!("ups-token {auth} {body}"));
     // Basic base64("ups-client:ups-secret")
     if auth != "Basic dXBzLWNsaWVudDp1cHMtc2VjcmV0" || body != "grant_type=client_credentials" {
         return (StatusCode::UNAUTHORIZED, "{}").into_response();
@@ -169,8 +172,10 @@ async fn connectors_poll_documented_apis_with_retries_and_never_echo_keys() {
                 Method::POST,
                 "/api/v1/tracking/connectors",
                 Some(&owner.token),
-                Some(json!({"name": "dhl", "kind": "dhl_unified", "base_url": base,
-                            "api_key": DHL_KEY, "poll_minutes": 30})),
+                Some(
+                    json!({"name": "dhl", "kind": "dhl_unified", "base_url": base,
+                            "api_key": DHL_KEY, "poll_minutes": 30}),
+                ),
             )
             .await;
         assert_eq!(created.status, StatusCode::CREATED, "{}", created.text());
@@ -213,13 +218,24 @@ async fn connectors_poll_documented_apis_with_retries_and_never_echo_keys() {
             .await
             .json();
         assert_eq!(s["shipment"]["status"], "delivered", "{s}");
-        // Polling again stores nothing new.
-        let again = app
+        // A delivered shipment is no longer polled on its own; asked explicitly, the same
+        // answer stores nothing new.
+        let idle = app
             .api(
                 Method::POST,
                 &format!("/api/v1/tracking/connectors/{dhl_conn}/poll"),
                 Some(&owner.token),
                 None,
+            )
+            .await
+            .json();
+        assert_eq!(idle["numbers"], 0, "{idle}");
+        let again = app
+            .api(
+                Method::POST,
+                &format!("/api/v1/tracking/connectors/{dhl_conn}/poll"),
+                Some(&owner.token),
+                Some(json!({"tracking_numbers": ["7777777770"]})),
             )
             .await
             .json();
@@ -244,13 +260,19 @@ async fn connectors_poll_documented_apis_with_retries_and_never_echo_keys() {
             .json();
         assert_ne!(s["shipment"]["status"], "pending", "{s}");
         let log = mock.log.lock().unwrap().clone();
-        assert!(log.iter().any(|l| l.starts_with("ups-token Basic")), "{log:?}");
+        assert!(
+            log.iter().any(|l| l.starts_with("ups-token Basic")),
+            "{log:?}"
+        );
         assert!(
             log.iter()
                 .any(|l| l == "ups-track 1Z023E2X0214323462 Bearer ups-access-token"),
             "{log:?}"
         );
-        assert!(log.iter().all(|l| !l.starts_with("dhl") || l.ends_with("key=true")));
+        assert!(
+            log.iter()
+                .all(|l| !l.starts_with("dhl") || l.ends_with("key=true"))
+        );
 
         // A wrong key: the poll reports the carrier's refusal and it is recorded.
         let wrong = app
@@ -258,8 +280,10 @@ async fn connectors_poll_documented_apis_with_retries_and_never_echo_keys() {
                 Method::POST,
                 "/api/v1/tracking/connectors",
                 Some(&owner.token),
-                Some(json!({"name": "dhl-old", "kind": "dhl_unified", "base_url": base,
-                            "api_key": "revoked-key-000000000"})),
+                Some(
+                    json!({"name": "dhl-old", "kind": "dhl_unified", "base_url": base,
+                            "api_key": "revoked-key-000000000"}),
+                ),
             )
             .await
             .json();
@@ -269,15 +293,21 @@ async fn connectors_poll_documented_apis_with_retries_and_never_echo_keys() {
                 Method::POST,
                 &format!("/api/v1/tracking/connectors/{wrong_id}/poll"),
                 Some(&owner.token),
-                None,
+                Some(json!({"tracking_numbers": ["7777777770"]})),
             )
             .await
             .json();
         assert!(
-            failed["errors"][0].as_str().unwrap_or_default().contains("credentials"),
+            failed["errors"][0]
+                .as_str()
+                .unwrap_or_default()
+                .contains("credentials"),
             "{failed}"
         );
-        let listed = app.get("/api/v1/tracking/connectors", &owner.token).await.json();
+        let listed = app
+            .get("/api/v1/tracking/connectors", &owner.token)
+            .await
+            .json();
         let row = listed
             .as_array()
             .unwrap()
@@ -323,7 +353,7 @@ async fn mapping_an_unmapped_code_over_the_api_reclassifies_and_rederives() {
         let events = json!([
             {"tracking_number": "1ZMAP1", "code": "AR", "text": "Arrival Scan",
              "time": "2025-12-01T08:00:00Z"},
-            {"tracking_number": "1ZMAP1", "code": "X7Q", "text": "Held: importer of record missing",
+            {"tracking_number": "1ZMAP1", "code": "X7Q", "text": "Paperwork check",
              "time": "2025-12-02T08:00:00Z"}
         ]);
         let r = app
@@ -335,7 +365,10 @@ async fn mapping_an_unmapped_code_over_the_api_reclassifies_and_rederives() {
             )
             .await;
         assert_eq!(r.status, StatusCode::OK, "{}", r.text());
-        let unmapped = app.get("/api/v1/tracking/unmapped", &owner.token).await.json();
+        let unmapped = app
+            .get("/api/v1/tracking/unmapped", &owner.token)
+            .await
+            .json();
         assert_eq!(unmapped[0]["code"], "X7Q", "{unmapped}");
         let body = json!({"carrier": "ups", "match": "code", "pattern": "X7Q",
                           "status": "customs_hold", "reason": "customs_documentation"});
@@ -377,7 +410,9 @@ async fn mapping_an_unmapped_code_over_the_api_reclassifies_and_rederives() {
             .json();
         assert_eq!(s["shipment"]["status"], "customs_hold", "{s}");
         assert_eq!(
-            app.get("/api/v1/tracking/unmapped", &owner.token).await.json(),
+            app.get("/api/v1/tracking/unmapped", &owner.token)
+                .await
+                .json(),
             json!([])
         );
         let mapping_id = made["mapping"]["id"].as_i64().unwrap();
@@ -468,8 +503,10 @@ async fn masters_lanes_and_the_leg_filter_over_the_api() {
                 Method::POST,
                 "/api/v1/tracking/masters",
                 Some(&owner.token),
-                Some(json!({"reference": "CSQU3054383", "forwarder": "acme", "mode": "sea",
-                            "shipments": [ids[0], ids[1]]})),
+                Some(
+                    json!({"reference": "CSQU3054383", "forwarder": "acme", "mode": "sea",
+                            "shipments": [ids[0], ids[1]]}),
+                ),
             )
             .await;
         assert_eq!(m.status, StatusCode::CREATED, "{}", m.text());
@@ -491,7 +528,11 @@ async fn masters_lanes_and_the_leg_filter_over_the_api() {
     }
 }
 
-fn multipart(csrf_query: &str, fields: &[(&str, &str)], file: (&str, &[u8])) -> (String, Vec<u8>, String) {
+fn multipart(
+    csrf_query: &str,
+    fields: &[(&str, &str)],
+    file: (&str, &[u8]),
+) -> (String, Vec<u8>, String) {
     let boundary = "----tradelane-test-boundary";
     let mut body = Vec::new();
     for (k, v) in fields {
@@ -548,11 +589,17 @@ async fn forwarder_spreadsheet_upload_from_the_page_reports_bad_rows_and_replays
         assert!(text.contains("data-testid=\"upload-error\""), "{text}");
         // The malformed row is line 3 of the file (header = line 1).
         assert!(text.contains("<td class=\"num\">3</td>"), "{text}");
-        let list = app.page("/shipments?q=YT2512010001", Some(&session)).await.text();
+        let list = app
+            .page("/shipments?q=YT2512010001", Some(&session))
+            .await
+            .text();
         assert!(list.contains("YT2512010001"), "{list}");
         // Replaying the same file stores nothing twice.
         let again = app.send(send(&session)).await.text();
-        assert!(again.contains("0 new") || again.contains("新增 0"), "{again}");
+        assert!(
+            again.contains("0 new") || again.contains("新增 0"),
+            "{again}"
+        );
         // A viewer cannot upload.
         let viewer = app.login("viewer@acme.example").await;
         let r = app.send(send(&viewer)).await;

@@ -14,8 +14,8 @@ use sqlx::{AnyConnection, AssertSqlSafe};
 use tradelane_tracking::{NormalizedEvent, Normalizer, RawEvent, ShipmentState, Status};
 
 use super::{
-    NewShipment, RawEventError, RawIngestOptions, RawIngestReport, ShipmentId, from_json,
-    legs_of, raw_json, state_has_exception, to_json, unmapped_code_key,
+    NewShipment, RawEventError, RawIngestOptions, RawIngestReport, ShipmentId, from_json, legs_of,
+    raw_json, state_has_exception, to_json, unmapped_code_key,
 };
 use crate::Store;
 use crate::audit::{self, AuditRecord};
@@ -402,7 +402,15 @@ impl Store {
                 }
             }
         }
-        insert_rows(&mut tx, self.backend, RAW_INSERT, RAW_CONFLICT, 9, &raw_rows).await?;
+        insert_rows(
+            &mut tx,
+            self.backend,
+            RAW_INSERT,
+            RAW_CONFLICT,
+            9,
+            &raw_rows,
+        )
+        .await?;
         // 6. Normalised events; RETURNING lists the ones actually new.
         let inserted_rows = insert_rows(
             &mut tx,
@@ -440,7 +448,9 @@ impl Store {
             new_per_shipment.entry(id).or_default().push(ev);
         }
         report.inserted = inserted_rows.len();
-        report.duplicates = report.received.saturating_sub(report.inserted + report.errors.len());
+        report.duplicates = report
+            .received
+            .saturating_sub(report.inserted + report.errors.len());
         // 7. Unmapped codes.
         let unmapped_rows: Vec<Vec<V>> = tally
             .into_iter()

@@ -334,19 +334,14 @@ impl Store {
     }
 
     /// The credentials, for the poller only (never shown).
-    pub async fn connector_credentials(
-        &self,
-        org: OrgId,
-        id: i64,
-    ) -> Result<ConnectorCredentials> {
-        let row = sqlx::query(
-            "SELECT credentials FROM carrier_connectors WHERE org_id = $1 AND id = $2",
-        )
-        .bind(org.0)
-        .bind(id)
-        .fetch_optional(&self.pool)
-        .await?
-        .ok_or_else(|| StoreError::not_found("connector", id))?;
+    pub async fn connector_credentials(&self, org: OrgId, id: i64) -> Result<ConnectorCredentials> {
+        let row =
+            sqlx::query("SELECT credentials FROM carrier_connectors WHERE org_id = $1 AND id = $2")
+                .bind(org.0)
+                .bind(id)
+                .fetch_optional(&self.pool)
+                .await?
+                .ok_or_else(|| StoreError::not_found("connector", id))?;
         super::from_json(
             "carrier_connectors.credentials",
             &get_string(&row, "credentials")?,
@@ -383,14 +378,13 @@ impl Store {
     ) -> Result<StoredConnector> {
         let now = time::now();
         let mut tx = begin_write(&self.pool, self.backend).await?;
-        let done = sqlx::query(
-            "UPDATE carrier_connectors SET enabled = $1 WHERE org_id = $2 AND id = $3",
-        )
-        .bind(bool_to_db(enabled))
-        .bind(actor.org_id.0)
-        .bind(id)
-        .execute(&mut *tx)
-        .await?;
+        let done =
+            sqlx::query("UPDATE carrier_connectors SET enabled = $1 WHERE org_id = $2 AND id = $3")
+                .bind(bool_to_db(enabled))
+                .bind(actor.org_id.0)
+                .bind(id)
+                .execute(&mut *tx)
+                .await?;
         if done.rows_affected() == 0 {
             return Err(StoreError::not_found("connector", id));
         }

@@ -143,12 +143,14 @@ async fn attach(
                         ),
                     });
                 }
-                sqlx::query("UPDATE shipment_legs SET master_id = $1 WHERE id = $2 AND org_id = $3")
-                    .bind(master)
-                    .bind(get_i64(&l, "id")?)
-                    .bind(org.0)
-                    .execute(&mut *conn)
-                    .await?;
+                sqlx::query(
+                    "UPDATE shipment_legs SET master_id = $1 WHERE id = $2 AND org_id = $3",
+                )
+                .bind(master)
+                .bind(get_i64(&l, "id")?)
+                .bind(org.0)
+                .execute(&mut *conn)
+                .await?;
             }
             None => {
                 let next = sqlx::query(

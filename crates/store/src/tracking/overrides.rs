@@ -422,8 +422,15 @@ impl Store {
             .await?;
         let overrides = load_overrides(&mut tx, actor.org_id).await?;
         let normalizer = normalizer_for(&overrides)?;
-        let report =
-            reclassify(&mut tx, self, actor.org_id, &before.carrier, &normalizer, &at).await?;
+        let report = reclassify(
+            &mut tx,
+            self,
+            actor.org_id,
+            &before.carrier,
+            &normalizer,
+            &at,
+        )
+        .await?;
         audit::write(
             &mut tx,
             actor,
@@ -484,8 +491,10 @@ async fn reclassify(
     let mut shipments: BTreeSet<i64> = BTreeSet::new();
     let mut carriers: BTreeSet<String> = BTreeSet::new();
     for row in &rows {
-        let event: NormalizedEvent =
-            from_json("tracking_events.event_json", &get_string(row, "event_json")?)?;
+        let event: NormalizedEvent = from_json(
+            "tracking_events.event_json",
+            &get_string(row, "event_json")?,
+        )?;
         carriers.insert(event.carrier.clone());
         let Some(after) = normalizer.reclassify(&event) else {
             continue;

@@ -60,7 +60,13 @@ async fn batch_ingest_dedups_inside_and_across_batches_and_never_goes_backwards(
         let a = owner(&ts, "Acme").await;
         let n = builtin();
         let delivered = raw("ups", "1Z9", "KB", "DELIVERED", "2025-12-03T14:00:00+01:00");
-        let transit = raw("ups", "1Z9", "AR", "Arrived at Facility", "2025-12-01T08:00:00Z");
+        let transit = raw(
+            "ups",
+            "1Z9",
+            "AR",
+            "Arrived at Facility",
+            "2025-12-01T08:00:00Z",
+        );
         // The same event twice in one batch is one event.
         let first = ts
             .ingest_raw(
@@ -119,9 +125,21 @@ async fn batch_results_match_one_event_at_a_time() {
             .flat_map(|i| {
                 let number = format!("1ZB{i:04}");
                 vec![
-                    raw("ups", &number, "MP", "Order processed", "2025-11-28T09:00:00Z"),
+                    raw(
+                        "ups",
+                        &number,
+                        "MP",
+                        "Order processed",
+                        "2025-11-28T09:00:00Z",
+                    ),
                     raw("ups", &number, "AR", "Arrival scan", "2025-11-29T09:00:00Z"),
-                    raw("ups", &number, "OT", "Out for delivery", "2025-12-01T07:00:00Z"),
+                    raw(
+                        "ups",
+                        &number,
+                        "OT",
+                        "Out for delivery",
+                        "2025-12-01T07:00:00Z",
+                    ),
                     raw("ups", &number, "KB", "DELIVERED", "2025-12-01T15:00:00Z"),
                 ]
             })
@@ -170,7 +188,13 @@ async fn mapping_an_unknown_code_reclassifies_past_events_for_that_organisation_
         let n = ts.org_normalizer(a.org_id).await.unwrap();
         let events = vec![
             raw("ups", "1ZU1", "AR", "Arrival scan", "2025-12-01T08:00:00Z"),
-            raw("ups", "1ZU1", "ZZ9", "Paperwork check", "2025-12-02T08:00:00Z"),
+            raw(
+                "ups",
+                "1ZU1",
+                "ZZ9",
+                "Paperwork check",
+                "2025-12-02T08:00:00Z",
+            ),
         ];
         ts.ingest_raw(&a, &n, events.clone(), &create_missing())
             .await
@@ -229,7 +253,12 @@ async fn mapping_an_unknown_code_reclassifies_past_events_for_that_organisation_
             Status::InTransit
         );
         assert_eq!(ts.list_unmapped(b.org_id).await.unwrap().len(), 1);
-        assert!(ts.list_mapping_overrides(b.org_id).await.unwrap().is_empty());
+        assert!(
+            ts.list_mapping_overrides(b.org_id)
+                .await
+                .unwrap()
+                .is_empty()
+        );
         assert!(matches!(
             ts.delete_mapping_override(&b, o.id).await,
             Err(StoreError::NotFound { .. })
@@ -243,7 +272,13 @@ async fn mapping_an_unknown_code_reclassifies_past_events_for_that_organisation_
         );
         assert_eq!(ts.list_unmapped(a.org_id).await.unwrap().len(), 1);
         // Text mappings work for text-only events (Chinese wording).
-        let zh = raw("acme_forwarder", "CN100", "", "货物已到达海外仓上架", "2025-12-04 10:00:00+08:00");
+        let zh = raw(
+            "acme_forwarder",
+            "CN100",
+            "",
+            "货物已到达海外仓上架",
+            "2025-12-04 10:00:00+08:00",
+        );
         ts.ingest_raw(&a, &n2, vec![zh], &create_missing())
             .await
             .unwrap();
@@ -329,9 +364,18 @@ async fn master_shipment_events_reach_every_shipment_in_it() {
             }],
             ..NewShipment::default()
         };
-        let s1 = ts.create_shipment(&a, &mk("A", "1111111111")).await.unwrap();
-        let s2 = ts.create_shipment(&a, &mk("B", "2222222222")).await.unwrap();
-        assert_eq!(s1.legs[0].refs.as_ref().unwrap().container_numbers, vec!["MSKU1234565"]);
+        let s1 = ts
+            .create_shipment(&a, &mk("A", "1111111111"))
+            .await
+            .unwrap();
+        let s2 = ts
+            .create_shipment(&a, &mk("B", "2222222222"))
+            .await
+            .unwrap();
+        assert_eq!(
+            s1.legs[0].refs.as_ref().unwrap().container_numbers,
+            vec!["MSKU1234565"]
+        );
         assert_eq!(s1.legs[1].service.as_deref(), Some("express_worldwide"));
         assert_eq!(s1.lines[0].quantity, 3);
         let m = ts

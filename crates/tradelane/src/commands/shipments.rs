@@ -172,8 +172,8 @@ async fn create(global: &GlobalOpts, args: CreateArgs) -> Result<()> {
         }
     }
     let body = if let Some(path) = &args.json {
-        let text = std::fs::read_to_string(path)
-            .with_context(|| format!("reading {}", path.display()))?;
+        let text =
+            std::fs::read_to_string(path).with_context(|| format!("reading {}", path.display()))?;
         let mut body: NewShipmentBody = serde_json::from_str(&text)
             .map_err(|e| validation(format!("{}: {e}", path.display())))?;
         if body.reference.trim().is_empty() {
@@ -182,18 +182,18 @@ async fn create(global: &GlobalOpts, args: CreateArgs) -> Result<()> {
         body
     } else {
         NewShipmentBody {
-        reference: args.reference,
-        order_refs: args.order_refs,
-        mode: args.mode,
-        origin: args.origin,
-        destination: args.destination,
-        carrier: args.carrier,
-        tracking_numbers: args.tracking_numbers,
-        promised_date: args.promised,
-        legs: args.legs.iter().map(|l| leg_arg(l)).collect(),
-        lines,
-        parcels: Vec::new(),
-    }
+            reference: args.reference,
+            order_refs: args.order_refs,
+            mode: args.mode,
+            origin: args.origin,
+            destination: args.destination,
+            carrier: args.carrier,
+            tracking_numbers: args.tracking_numbers,
+            promised_date: args.promised,
+            legs: args.legs.iter().map(|l| leg_arg(l)).collect(),
+            lines,
+            parcels: Vec::new(),
+        }
     };
     let new = body.into_new().map_err(|e| validation(format!("{e}")))?;
     let stored = store

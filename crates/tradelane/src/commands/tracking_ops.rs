@@ -173,7 +173,9 @@ pub async fn mappings(global: &GlobalOpts) -> Result<()> {
     print_listing(
         global.format.unwrap_or(OutputFormat::Table),
         &Listing {
-            headers: &["id", "carrier", "match", "pattern", "status", "reason", "leg"],
+            headers: &[
+                "id", "carrier", "match", "pattern", "status", "reason", "leg",
+            ],
             rows,
             items: &items,
         },
@@ -358,7 +360,13 @@ pub async fn connector(global: &GlobalOpts, cmd: ConnectorCommand) -> Result<()>
                 global.format.unwrap_or(OutputFormat::Table),
                 &Listing {
                     headers: &[
-                        "id", "name", "kind", "base_url", "key", "every_min", "last_poll",
+                        "id",
+                        "name",
+                        "kind",
+                        "base_url",
+                        "key",
+                        "every_min",
+                        "last_poll",
                         "last_error",
                     ],
                     rows,
@@ -391,7 +399,12 @@ pub async fn connector(global: &GlobalOpts, cmd: ConnectorCommand) -> Result<()>
                         } else {
                             println!(
                                 "connector {id}: {} numbers, {} requests ({} retries), {} events, {} new, {} duplicates",
-                                o.numbers, o.requests, o.retries, o.received, o.inserted, o.duplicates
+                                o.numbers,
+                                o.requests,
+                                o.retries,
+                                o.received,
+                                o.inserted,
+                                o.duplicates
                             );
                         }
                         for e in &o.errors {

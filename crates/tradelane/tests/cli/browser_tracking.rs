@@ -22,9 +22,23 @@ fn history_csv() -> String {
         let n = format!("1ZDEMO{i:04}");
         let start = 1 + i as u32;
         writeln!(csv, "{n},ups,MP,Order Processed: Ready for UPS,2025-10-{start:02}T02:00:00+08:00,Shenzhen,CN").unwrap();
-        writeln!(csv, "{n},ups,OR,Origin Scan,2025-10-{start:02}T18:00:00+08:00,Shenzhen,CN").unwrap();
-        writeln!(csv, "{n},ups,AR,Arrived at Facility,2025-10-{:02}T06:00:00-07:00,Ontario CA,US", start + d / 2).unwrap();
-        writeln!(csv, "{n},ups,KB,DELIVERED,2025-10-{:02}T15:00:00-07:00,Los Angeles CA,US", start + d).unwrap();
+        writeln!(
+            csv,
+            "{n},ups,OR,Origin Scan,2025-10-{start:02}T18:00:00+08:00,Shenzhen,CN"
+        )
+        .unwrap();
+        writeln!(
+            csv,
+            "{n},ups,AR,Arrived at Facility,2025-10-{:02}T06:00:00-07:00,Ontario CA,US",
+            start + d / 2
+        )
+        .unwrap();
+        writeln!(
+            csv,
+            "{n},ups,KB,DELIVERED,2025-10-{:02}T15:00:00-07:00,Los Angeles CA,US",
+            start + d
+        )
+        .unwrap();
     }
     csv
 }
@@ -43,7 +57,14 @@ SF1234567890,sf_express,,2026-11-21 10:00:00,快件已揽收,深圳,CN,first_mil
 fn prepare(env: &crate::helpers::Env) {
     let create = |name: &str, body: serde_json::Value| {
         let f = env.write(name, body.to_string().as_bytes());
-        env.ok(&["shipments", "create", "--org", ORG, "--json", f.to_str().unwrap()]);
+        env.ok(&[
+            "shipments",
+            "create",
+            "--org",
+            ORG,
+            "--json",
+            f.to_str().unwrap(),
+        ]);
     };
     // Transit history on the lane CN → US, UPS ground.
     for i in 0..12 {
@@ -86,106 +107,118 @@ fn prepare(env: &crate::helpers::Env) {
     );
     let history = env.write("history.csv", history_csv().as_bytes());
     env.ok(&[
-        "shipments", "import", history.to_str().unwrap(), "--org", ORG, "--no-create",
+        "shipments",
+        "import",
+        history.to_str().unwrap(),
+        "--org",
+        ORG,
+        "--no-create",
     ]);
     let live = env.write("live.csv", LIVE_CSV.as_bytes());
     env.ok(&[
-        "shipments", "import", live.to_str().unwrap(), "--org", ORG, "--no-create",
+        "shipments",
+        "import",
+        live.to_str().unwrap(),
+        "--org",
+        ORG,
+        "--no-create",
     ]);
 }
 
 #[test]
 fn shipments_list_timeline_lanes_and_mapping_in_the_browser() {
-    with_demo_browser(
-        prepare,
-        |client, base| async move {
-            // List with filters.
-            client.goto(&format!("{base}/shipments")).await.unwrap();
-            wait_css(&client, "#shipment-table").await;
-            let total = text_of(&client, "[data-testid=shipment-total]").await;
-            assert!(!total.is_empty());
-            shot(&client, "20-shipments-list").await;
-            client
-                .goto(&format!("{base}/shipments?leg=last_mile&destination=US&carrier=ups"))
-                .await
-                .unwrap();
-            let rows = client
-                .find_all(Locator::Css("[data-testid=shipment-row]"))
-                .await
-                .unwrap();
-            assert!(!rows.is_empty(), "the air shipment's current leg");
-            // One shipment's timeline across legs, in the event's zone and the operator's.
-            client
-                .goto(&format!("{base}/shipments?q=PO-2026-1188"))
-                .await
-                .unwrap();
-            wait_css(&client, "[data-testid=shipment-link]")
-                .await
-                .click()
-                .await
-                .unwrap();
-            wait_css(&client, "#timeline").await;
-            let legs = client
-                .find_all(Locator::Css("[data-testid=shipment-leg]"))
-                .await
-                .unwrap();
-            assert!(legs.len() >= 3);
-            let facts = text_of(&client, "#timeline").await;
-            assert!(facts.contains("+08:00"), "local times keep their offset: {facts}");
-            let legs_text = text_of(&client, "[data-testid=shipment-legs]").await;
-            assert!(legs_text.contains("CA1041"), "{legs_text}");
-            assert!(legs_text.contains("AWB 999-12345675"), "{legs_text}");
-            wait_css(&client, "[data-testid=eta-band] svg").await;
-            shot(&client, "21-shipment-timeline").await;
-            // Lanes chart.
-            client.goto(&format!("{base}/shipments/lanes")).await.unwrap();
-            wait_css(&client, "[data-testid=lane-chart] svg").await;
-            let stats = text_of(&client, "[data-testid=lane-stats]").await;
-            assert!(stats.contains("p50"), "{stats}");
-            shot(&client, "22-lanes").await;
-            // Map the unknown code; the held shipment is re-derived.
-            client
-                .goto(&format!("{base}/shipments/unmapped"))
-                .await
-                .unwrap();
-            wait_css(&client, "[data-testid=unmapped-row]").await;
-            let status = wait_css(&client, "[data-testid=map-status]").await;
-            status
-                .select_by_value("customs_hold")
-                .await
-                .unwrap();
-            wait_css(&client, "[data-testid=map-reason]")
-                .await
-                .select_by_value("customs_documents_required")
-                .await
-                .unwrap();
-            wait_css(&client, "[data-testid=map-submit]")
-                .await
-                .click()
-                .await
-                .unwrap();
-            let notice = text_of(&client, "[data-testid=map-notice]").await;
-            assert!(notice.contains("1 past events"), "{notice}");
-            wait_css(&client, "[data-testid=override-row]").await;
-            shot(&client, "23-unmapped-mapped").await;
-            client
-                .goto(&format!("{base}/shipments?status=customs_hold"))
-                .await
-                .unwrap();
-            let rows = client
-                .find_all(Locator::Css("[data-testid=shipment-row]"))
-                .await
-                .unwrap();
-            assert_eq!(rows.len(), 1, "the held shipment now reads customs hold");
-            client
-                .goto(&format!("{base}/shipments?exception=true"))
-                .await
-                .unwrap();
-            let rows = client
-                .find_all(Locator::Css("[data-testid=shipment-row]"))
-                .await
-                .unwrap();
-            assert_eq!(rows.len(), 1, "and is an exception");
-        },
-    );
+    with_demo_browser(prepare, |client, base| async move {
+        // List with filters.
+        client.goto(&format!("{base}/shipments")).await.unwrap();
+        wait_css(&client, "#shipment-table").await;
+        let total = text_of(&client, "[data-testid=shipment-total]").await;
+        assert!(!total.is_empty());
+        shot(&client, "20-shipments-list").await;
+        client
+            .goto(&format!(
+                "{base}/shipments?leg=last_mile&destination=US&carrier=ups"
+            ))
+            .await
+            .unwrap();
+        let rows = client
+            .find_all(Locator::Css("[data-testid=shipment-row]"))
+            .await
+            .unwrap();
+        assert!(!rows.is_empty(), "the air shipment's current leg");
+        // One shipment's timeline across legs, in the event's zone and the operator's.
+        client
+            .goto(&format!("{base}/shipments?q=PO-2026-1188"))
+            .await
+            .unwrap();
+        wait_css(&client, "[data-testid=shipment-link]")
+            .await
+            .click()
+            .await
+            .unwrap();
+        wait_css(&client, "#timeline").await;
+        let legs = client
+            .find_all(Locator::Css("[data-testid=shipment-leg]"))
+            .await
+            .unwrap();
+        assert!(legs.len() >= 3);
+        let facts = text_of(&client, "#timeline").await;
+        assert!(
+            facts.contains("+08:00"),
+            "local times keep their offset: {facts}"
+        );
+        let legs_text = text_of(&client, "[data-testid=shipment-legs]").await;
+        assert!(legs_text.contains("CA1041"), "{legs_text}");
+        assert!(legs_text.contains("AWB 999-12345675"), "{legs_text}");
+        wait_css(&client, "[data-testid=eta-band] svg").await;
+        shot(&client, "21-shipment-timeline").await;
+        // Lanes chart.
+        client
+            .goto(&format!("{base}/shipments/lanes"))
+            .await
+            .unwrap();
+        wait_css(&client, "[data-testid=lane-chart] svg").await;
+        let stats = text_of(&client, "[data-testid=lane-stats]").await;
+        assert!(stats.contains("p50"), "{stats}");
+        shot(&client, "22-lanes").await;
+        // Map the unknown code; the held shipment is re-derived.
+        client
+            .goto(&format!("{base}/shipments/unmapped"))
+            .await
+            .unwrap();
+        wait_css(&client, "[data-testid=unmapped-row]").await;
+        let status = wait_css(&client, "[data-testid=map-status]").await;
+        status.select_by_value("customs_hold").await.unwrap();
+        wait_css(&client, "[data-testid=map-reason]")
+            .await
+            .select_by_value("customs_documents_required")
+            .await
+            .unwrap();
+        wait_css(&client, "[data-testid=map-submit]")
+            .await
+            .click()
+            .await
+            .unwrap();
+        let notice = text_of(&client, "[data-testid=map-notice]").await;
+        assert!(notice.contains("1 past events"), "{notice}");
+        wait_css(&client, "[data-testid=override-row]").await;
+        shot(&client, "23-unmapped-mapped").await;
+        client
+            .goto(&format!("{base}/shipments?status=customs_hold"))
+            .await
+            .unwrap();
+        let rows = client
+            .find_all(Locator::Css("[data-testid=shipment-row]"))
+            .await
+            .unwrap();
+        assert_eq!(rows.len(), 1, "the held shipment now reads customs hold");
+        client
+            .goto(&format!("{base}/shipments?exception=true"))
+            .await
+            .unwrap();
+        let rows = client
+            .find_all(Locator::Css("[data-testid=shipment-row]"))
+            .await
+            .unwrap();
+        assert_eq!(rows.len(), 1, "and is an exception");
+    });
 }

@@ -177,7 +177,12 @@ fn unmapped_text_is_mapped_from_the_command_line_and_past_events_follow() {
         ]);
         let unmapped = env.ok(&["shipments", "unmapped", "--org", ORG, "--format", "json"]);
         let rows: serde_json::Value = serde_json::from_str(&unmapped.stdout).expect("json");
-        assert_eq!(rows.as_array().map(Vec::len), Some(1), "{}", unmapped.stdout);
+        assert_eq!(
+            rows.as_array().map(Vec::len),
+            Some(1),
+            "{}",
+            unmapped.stdout
+        );
         let map = env.ok(&[
             "shipments",
             "map",
@@ -190,7 +195,11 @@ fn unmapped_text_is_mapped_from_the_command_line_and_past_events_follow() {
             "--status",
             "ready_for_pickup",
         ]);
-        assert!(map.stdout.contains("1 events re-classified"), "{}", map.stdout);
+        assert!(
+            map.stdout.contains("1 events re-classified"),
+            "{}",
+            map.stdout
+        );
         let track = env.ok(&["track", "YT2400000000077", "--org", ORG]);
         assert!(
             track.stdout.contains("status: ready_for_pickup"),
@@ -203,15 +212,34 @@ fn unmapped_text_is_mapped_from_the_command_line_and_past_events_follow() {
         let listed = env.ok(&["shipments", "mappings", "--org", ORG]);
         assert!(listed.stdout.contains("智能柜待取"), "{}", listed.stdout);
         let bad = env.run(&[
-            "shipments", "map", "--org", ORG, "--carrier", "ups", "--code", "Q9", "--status",
+            "shipments",
+            "map",
+            "--org",
+            ORG,
+            "--carrier",
+            "ups",
+            "--code",
+            "Q9",
+            "--status",
             "teleported",
         ]);
         bad.exit_code(2);
         let rederive = env.ok(&["shipments", "rederive", "--org", ORG]);
-        assert!(rederive.stderr.contains("re-derived 1 shipments"), "{}", rederive.stderr);
+        assert!(
+            rederive.stderr.contains("re-derived 1 shipments"),
+            "{}",
+            rederive.stderr
+        );
         // The list filters by the leg of the current status.
         let on_leg = env.ok(&[
-            "shipments", "list", "--org", ORG, "--leg", "last_mile", "--format", "json",
+            "shipments",
+            "list",
+            "--org",
+            ORG,
+            "--leg",
+            "last_mile",
+            "--format",
+            "json",
         ]);
         let items: serde_json::Value = serde_json::from_str(&on_leg.stdout).expect("json");
         assert_eq!(items.as_array().map(Vec::len), Some(1), "{}", on_leg.stdout);
