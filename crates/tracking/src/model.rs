@@ -19,6 +19,7 @@ pub enum TransportMode {
 /// Identifiers of the main carriage. Which ones are set depends on the mode: air has flight
 /// and AWB, sea has vessel, voyage, container and B/L, rail has train and container.
 #[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(default)]
 pub struct MainCarriageRefs {
     pub flight_number: Option<String>,
     pub vessel_name: Option<String>,

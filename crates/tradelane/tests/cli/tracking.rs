@@ -164,7 +164,7 @@ fn unmapped_text_is_mapped_from_the_command_line_and_past_events_follow() {
         let env = env.with_owner(ORG);
         let csv = "运单号,轨迹时间,轨迹描述,地点\n\
                    YT2400000000077,2025-12-01 10:00:00,快件已揽收,深圳\n\
-                   YT2400000000077,2025-12-06 09:00:00,包裹已放入智能柜待取件码通知,Berlin\n";
+                   YT2400000000077,2025-12-06 09:00:00,批次 A17 已登记,Berlin\n";
         let file = env.write("events.csv", csv.as_bytes());
         env.ok(&[
             "shipments",
@@ -191,7 +191,7 @@ fn unmapped_text_is_mapped_from_the_command_line_and_past_events_follow() {
             "--carrier",
             "acme_forwarder",
             "--text",
-            "智能柜待取",
+            "已登记",
             "--status",
             "ready_for_pickup",
         ]);
@@ -210,7 +210,7 @@ fn unmapped_text_is_mapped_from_the_command_line_and_past_events_follow() {
         let none = env.ok(&["shipments", "unmapped", "--org", ORG, "--format", "json"]);
         assert_eq!(none.stdout.trim(), "[]");
         let listed = env.ok(&["shipments", "mappings", "--org", ORG]);
-        assert!(listed.stdout.contains("智能柜待取"), "{}", listed.stdout);
+        assert!(listed.stdout.contains("已登记"), "{}", listed.stdout);
         let bad = env.run(&[
             "shipments",
             "map",
