@@ -9,6 +9,7 @@ pub mod api;
 mod assets;
 pub mod auth;
 pub mod carrier_poll;
+pub mod customs_docs;
 mod diff;
 pub mod error;
 pub mod format;

@@ -5,6 +5,7 @@ pub mod alerts;
 pub mod audit;
 pub mod compliance;
 pub mod exceptions;
+pub mod customs_docs;
 pub mod health;
 mod json;
 pub mod landed_cost;
@@ -59,6 +60,7 @@ use crate::state::AppState;
         (name = "exceptions", description = "Shipment exception rules and the exceptions board"),
         (name = "tax", description = "Tax obligations: orders, registration thresholds, filing calendar"),
         (name = "rules", description = "What changes for me: differences between two versions of a rule pack"),
+        (name = "customs", description = "Trade profile and customs documents: commercial invoice, packing list, CN23"),
     )
 )]
 struct ApiDoc;
@@ -111,6 +113,7 @@ fn v1() -> OpenApiRouter<AppState> {
         .merge(exceptions::routes())
         .merge(tax::routes())
         .merge(rules_diff::routes())
+        .merge(customs_docs::routes())
         .routes(routes!(health::healthz))
 }
 

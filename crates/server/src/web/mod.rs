@@ -4,6 +4,7 @@ mod alerts;
 mod audit;
 mod catalogue;
 mod compliance;
+mod customs_docs;
 mod import;
 mod landed_cost;
 mod layout;
@@ -60,6 +61,7 @@ pub fn router() -> Router<AppState> {
         .merge(compliance::routes())
         .merge(alerts::routes())
         .merge(tax::routes())
+        .merge(customs_docs::routes())
         .merge(modules::router())
 }
 

@@ -6,6 +6,7 @@ mod helpers;
 mod alerts;
 mod auth;
 mod compliance;
+mod customs_docs;
 mod import;
 mod isolation;
 mod landed_cost;

@@ -84,6 +84,11 @@ pub enum CustomsCommand {
     /// Check the customs declaration of one catalogue SKU to a destination: HS 2022 structure, national code
     /// length, vague descriptions, value, weights, lithium batteries. Exit 1 when a check fails.
     Check(CustomsCheckArgs),
+    /// Commercial invoice, packing list and CN23 (PDF or XLSX) from a lines file, after the declaration checks.
+    Docs(crate::commands::customs_docs::CustomsDocsArgs),
+    /// The organisation's trade profile (exporter identity, EORI/IOSS/VAT numbers) printed on the documents.
+    #[command(subcommand)]
+    Profile(crate::commands::customs_docs::ProfileCommand),
 }
 
 #[derive(Debug, Args)]
@@ -176,6 +181,8 @@ pub async fn run(global: &GlobalOpts, cmd: ComplianceCommand) -> Result<()> {
 pub async fn run_customs(global: &GlobalOpts, cmd: CustomsCommand) -> Result<()> {
     match cmd {
         CustomsCommand::Check(args) => customs_check(global, &args).await,
+        CustomsCommand::Docs(args) => crate::commands::customs_docs::run(global, &args).await,
+        CustomsCommand::Profile(cmd) => crate::commands::customs_docs::profile(global, cmd).await,
     }
 }
 

@@ -43,9 +43,13 @@ pub struct LoadPlanArgs {
     /// Seed of the planner's search (same seed and budget: same plan on the same machine).
     #[arg(long)]
     pub seed: Option<u64>,
-    /// Write the plan: `x.svg` an isometric picture, `x.json` the placement list.
+    /// Write the plan: `x.pdf` a loading plan for the warehouse crew (cover, step-by-step pictures,
+    /// carton labels), `x.svg` an isometric picture, `x.json` the placement list.
     #[arg(short = 'o', long)]
     pub output: Option<PathBuf>,
+    /// Font for the PDF (TrueType/OpenType with Latin and CJK glyphs); default: well-known system fonts.
+    #[arg(long, env = "TRADELANE_PDF_FONT")]
+    pub font: Option<PathBuf>,
 }
 
 #[derive(Debug, Args)]
@@ -196,10 +200,21 @@ fn plan_command(global: &GlobalOpts, args: &LoadPlanArgs) -> Result<()> {
             .unwrap_or("")
             .to_ascii_lowercase();
         let content = match ext.as_str() {
-            "svg" => render_svg(&problem, &result),
-            "json" => plan_json(&container, &result)?,
+            "svg" => render_svg(&problem, &result).into_bytes(),
+            "json" => plan_json(&container, &result)?.into_bytes(),
+            "pdf" => {
+                let fonts = tradelane_documents::system_fonts::load(args.font.as_deref())
+                    .map_err(validation)?;
+                let reference = args
+                    .file
+                    .file_name()
+                    .map(|n| n.to_string_lossy().into_owned())
+                    .unwrap_or_default();
+                let doc = tradelane_documents::loading::loading_plan(&problem, &result, &reference);
+                tradelane_documents::render_pdf(&doc, &fonts)?
+            }
             _ => bail!(
-                "{}: expected an output file ending in .svg or .json",
+                "{}: expected an output file ending in .pdf, .svg or .json",
                 out.display()
             ),
         };

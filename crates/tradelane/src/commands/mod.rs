@@ -3,6 +3,7 @@
 
 pub mod audit;
 pub mod compliance;
+pub mod customs_docs;
 pub mod freight;
 pub mod fx;
 pub mod import;
