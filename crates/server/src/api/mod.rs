@@ -4,8 +4,8 @@
 pub mod alerts;
 pub mod audit;
 pub mod compliance;
-pub mod exceptions;
 pub mod customs_docs;
+pub mod exceptions;
 pub mod health;
 mod json;
 pub mod landed_cost;

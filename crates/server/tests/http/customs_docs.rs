@@ -304,7 +304,16 @@ async fn openapi_describes_the_customs_endpoints() {
     ] {
         assert!(paths[path][method].is_object(), "{method} {path} missing");
     }
-    for schema in ["DocsRequest", "CheckResponse", "TradeProfileBody", "TradeProfileResponse", "FindingResponse"] {
-        assert!(doc["components"]["schemas"][schema].is_object(), "{schema} missing from the schemas");
+    for schema in [
+        "DocsRequest",
+        "CheckResponse",
+        "TradeProfileBody",
+        "TradeProfileResponse",
+        "FindingResponse",
+    ] {
+        assert!(
+            doc["components"]["schemas"][schema].is_object(),
+            "{schema} missing from the schemas"
+        );
     }
 }

@@ -16,5 +16,5 @@ mod openapi;
 mod pages;
 mod shipments;
 mod skus;
-mod tracking_ops;
 mod tax;
+mod tracking_ops;

@@ -5,10 +5,10 @@
 
 mod admin;
 mod browser;
-mod browser_tracking;
-mod browser_workbench;
 mod browser_landed_cost;
 mod browser_tax;
+mod browser_tracking;
+mod browser_workbench;
 mod compliance;
 mod demo;
 mod freight_load;
