@@ -287,13 +287,15 @@ impl Store {
             ));
         }
         check_text("carrier", carrier)?;
-        // A known carrier's alias ("UPS", "云途") is stored under its mapping id.
+        // A known carrier's alias ("UPS", "云途") is stored under its mapping id; an unknown one
+        // under the folded key the normaliser gives that carrier's events ("Acme_Forwarder" →
+        // "acmeforwarder"), so the override finds the events it is meant to re-classify.
         let builtin = builtin()?;
         let carrier = builtin
             .mappings()
             .carrier(carrier)
             .map(|c| c.id.clone())
-            .unwrap_or_else(|| carrier.to_string());
+            .unwrap_or_else(|| tradelane_tracking::mapping::alias_key(carrier));
         let carrier = carrier.as_str();
         let pattern = match new.match_kind {
             MatchKind::Code => new.pattern.trim().to_ascii_uppercase(),
