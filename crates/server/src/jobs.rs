@@ -215,6 +215,7 @@ pub fn registry() -> Jobs {
     let mut jobs = Jobs::new();
     crate::notify::register(&mut jobs);
     crate::notify::register_exceptions(&mut jobs);
+    crate::tax_reminders::register(&mut jobs);
     jobs
 }
 

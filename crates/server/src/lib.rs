@@ -23,6 +23,8 @@ mod service;
 mod sku_query;
 mod state;
 pub mod tax_orders;
+pub mod tax_reminders;
+pub mod trademarks;
 mod util;
 mod web;
 pub mod workbench;

@@ -29,6 +29,7 @@ mod time;
 mod tokens;
 pub mod tracking;
 pub mod trade_profile;
+pub mod trademarks;
 mod users;
 
 #[cfg(any(test, feature = "test-support"))]

@@ -19,6 +19,7 @@ pub mod skus;
 pub mod tax;
 pub mod tokens;
 pub mod tracking_ops;
+pub mod trademarks;
 pub mod transfer;
 pub mod users;
 pub mod webhooks;
@@ -114,6 +115,7 @@ fn v1() -> OpenApiRouter<AppState> {
         .merge(tax::routes())
         .merge(rules_diff::routes())
         .merge(customs_docs::routes())
+        .merge(trademarks::routes())
         .routes(routes!(health::healthz))
 }
 

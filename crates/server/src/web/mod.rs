@@ -17,6 +17,7 @@ mod tax;
 mod tracking_ops;
 mod users;
 mod views;
+mod watchlist;
 mod workbench;
 
 use axum::Router;
@@ -62,6 +63,7 @@ pub fn router() -> Router<AppState> {
         .merge(alerts::routes())
         .merge(tax::routes())
         .merge(customs_docs::routes())
+        .merge(watchlist::routes())
         .merge(modules::router())
 }
 

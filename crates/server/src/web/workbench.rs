@@ -373,6 +373,7 @@ struct EditPage {
     message: Option<String>,
     error: Option<String>,
     css_urls: Vec<String>,
+    trademark_findings: Vec<crate::trademarks::ScreenFinding>,
 }
 
 #[derive(Debug, Default, Deserialize)]
@@ -434,6 +435,22 @@ async fn render_edit(
         Some(workbench::today()),
     )
     .map_err(|e| l.error(e.status(), e.to_string()))?;
+    let trademark_findings = crate::trademarks::screen_org(
+        &state.store,
+        user.org_id,
+        &crate::trademarks::ScreenScope {
+            sku: None,
+            listing: Some(id),
+            include_clean: false,
+        },
+    )
+    .await
+    .map_err(|e| l.store_error(e))?
+    .items
+    .into_iter()
+    .next()
+    .map(|i| i.findings)
+    .unwrap_or_default();
     let qa = workbench::qa_listing(&listing);
     let src = source
         .as_ref()
@@ -543,6 +560,7 @@ async fn render_edit(
         message: params.msg.as_deref().and_then(|m| message_for(&t, m)),
         error,
         css_urls: css(),
+        trademark_findings,
         t,
         l,
     };

@@ -18,3 +18,4 @@ mod shipments;
 mod skus;
 mod tax;
 mod tracking_ops;
+mod trademarks;

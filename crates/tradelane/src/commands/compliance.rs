@@ -39,8 +39,15 @@ pub enum ComplianceCommand {
     Gap(GapArgs),
     /// Which rules apply to one SKU in one market and why, with sources, dates and uncertain marks.
     Requirements(RequirementsArgs),
-    /// Screen listing text for trademarks on a watchlist. Exit 1 when anything is found.
+    /// Screen listing text for trademarks on a watchlist. Exit 1 when anything is found. Without
+    /// `--watchlist`, the stored listings and catalogue are screened against the stored watchlist.
     Screen(ScreenArgs),
+    /// The organisation's stored trademark watchlist: list, add, edit, import, rm.
+    #[command(subcommand)]
+    Watchlist(crate::commands::watchlist::WatchlistCommand),
+    /// The allowlist of the seller's own and licensed brands (never reported by screening): list, add, rm.
+    #[command(subcommand)]
+    Allow(crate::commands::watchlist::AllowCommand),
 }
 
 #[derive(Debug, Args)]
@@ -68,9 +75,13 @@ pub struct RequirementsArgs {
 
 #[derive(Debug, Args)]
 pub struct ScreenArgs {
-    /// Watchlist CSV: columns `mark` (required), `id`, `classes` (e.g. "9;25"), `owner`.
+    /// Watchlist CSV: columns `mark` (required), `id`, `classes` (e.g. "9;25"), `owner`. Default: the stored
+    /// watchlist and allowlist, screening the stored listings (title, bullets, brand, image names).
     #[arg(long)]
-    pub watchlist: PathBuf,
+    pub watchlist: Option<PathBuf>,
+    /// With the stored watchlist: only this SKU's listings.
+    #[arg(long, conflicts_with = "watchlist")]
+    pub sku: Option<String>,
     /// The seller's own and licensed brands: a text file with one brand per line (never reported).
     #[arg(long)]
     pub allowlist: Option<PathBuf>,
@@ -175,6 +186,10 @@ pub async fn run(global: &GlobalOpts, cmd: ComplianceCommand) -> Result<()> {
         ComplianceCommand::Gap(args) => gap(global, &args).await,
         ComplianceCommand::Requirements(args) => requirements(global, &args).await,
         ComplianceCommand::Screen(args) => screen(global, &args).await,
+        ComplianceCommand::Watchlist(cmd) => {
+            crate::commands::watchlist::run_watchlist(global, cmd).await
+        }
+        ComplianceCommand::Allow(cmd) => crate::commands::watchlist::run_allow(global, cmd).await,
     }
 }
 
@@ -699,7 +714,13 @@ fn field_label(field: tradelane_compliance::screening::Field) -> String {
 }
 
 async fn screen(global: &GlobalOpts, args: &ScreenArgs) -> Result<()> {
-    let marks = read_watchlist(&args.watchlist)?;
+    let Some(watchlist) = &args.watchlist else {
+        if args.file.is_some() {
+            bail!("screening a listings file needs --watchlist FILE");
+        }
+        return crate::commands::watchlist::screen_stored(global, args.sku.as_deref()).await;
+    };
+    let marks = read_watchlist(watchlist)?;
     let allow = match &args.allowlist {
         Some(p) => read_allowlist(p)?,
         None => Vec::new(),

@@ -19,3 +19,4 @@ mod listing_work;
 mod listings;
 mod tax;
 mod tracking;
+mod watchlist;
