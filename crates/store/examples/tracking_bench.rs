@@ -13,6 +13,10 @@
 //! cargo run --release -p tradelane-store --features test-support --example tracking_bench -- \
 //!     [EVENTS] [REDERIVE_SHIPMENTS]
 //! (`STORE_BENCH_BACKENDS=sqlite` or `postgres` limits it to one backend.)
+//!
+//! Besides wall-clock rates it prints CPU time (Linux `/proc`): this process's user + system
+//! time, plus on PostgreSQL the server backends serving the bench database, so the figures mean
+//! something on a machine shared with other work ("events per CPU-second").
 
 use std::time::{Duration, Instant};
 
@@ -96,6 +100,46 @@ async fn actor_for(store: &Store, name: &str) -> Actor {
     Actor::user(&owner)
 }
 
+/// CPU seconds (user + system) of a process from `/proc/<pid>/stat`; 0 when unreadable.
+fn proc_cpu_secs(pid: &str) -> f64 {
+    let Ok(stat) = std::fs::read_to_string(format!("/proc/{pid}/stat")) else {
+        return 0.0;
+    };
+    // Fields after the command name (which may contain spaces) start at state (field 3).
+    let Some(rest) = stat.rsplit_once(')').map(|(_, r)| r) else {
+        return 0.0;
+    };
+    let f: Vec<&str> = rest.split_whitespace().collect();
+    let ticks = |i: usize| f.get(i).and_then(|v| v.parse::<f64>().ok()).unwrap_or(0.0);
+    // utime and stime are fields 14 and 15 (indices 11 and 12 after the state field).
+    (ticks(11) + ticks(12)) / 100.0
+}
+
+/// CPU seconds of this process and of the PostgreSQL backends of its database.
+async fn cpu_secs(store: &Store) -> f64 {
+    let mut total = proc_cpu_secs("self");
+    if store.backend() == tradelane_store::Backend::Postgres
+        && let Ok(mut conn) = {
+            use sqlx::Connection;
+            sqlx::AnyConnection::connect(store.url().expose()).await
+        }
+        && let Ok(rows) = sqlx::query(
+            "SELECT pid::BIGINT AS pid FROM pg_stat_activity WHERE datname = current_database() \
+             AND pid <> pg_backend_pid()",
+        )
+        .fetch_all(&mut conn)
+        .await
+    {
+        for r in rows {
+            use sqlx::Row;
+            if let Ok(pid) = r.try_get::<i64, _>("pid") {
+                total += proc_cpu_secs(&pid.to_string());
+            }
+        }
+    }
+    total
+}
+
 fn per_sec(n: usize, d: Duration) -> f64 {
     n as f64 / d.as_secs_f64()
 }
@@ -112,6 +156,7 @@ async fn ingest_all(
         create_missing: true,
         default_carrier: None,
     };
+    let cpu = cpu_secs(store).await;
     let t = Instant::now();
     let mut inserted = 0;
     for chunk in events.chunks(BATCH) {
@@ -126,7 +171,14 @@ async fn ingest_all(
         );
         inserted += r.inserted;
     }
-    (t.elapsed(), inserted)
+    let took = t.elapsed();
+    let cpu = cpu_secs(store).await - cpu;
+    println!(
+        "  ({:.1} CPU-s: {:.0} events per CPU-second)",
+        cpu,
+        events.len() as f64 / cpu.max(0.01)
+    );
+    (took, inserted)
 }
 
 async fn run(ts: TestStore, events: usize, rederive_shipments: usize) {
@@ -221,13 +273,16 @@ async fn run(ts: TestStore, events: usize, rederive_shipments: usize) {
             took.as_secs_f64(),
             per_sec(inserted, took)
         );
+        let cpu = cpu_secs(store).await;
         let t = Instant::now();
         let (s, e) = store.rederive_all(&big).await.expect("rederive");
         let took = t.elapsed();
+        let cpu = cpu_secs(store).await - cpu;
         println!(
-            "rederive_all: {s} shipments from {e} events in {:.2} s ({:.0} events/s)",
+            "rederive_all: {s} shipments from {e} events in {:.2} s ({:.0} events/s; {:.1} CPU-s)",
             took.as_secs_f64(),
-            per_sec(e, took)
+            per_sec(e, took),
+            cpu
         );
         // Baseline: re-derive shipments one at a time (one query + one update each) via the
         // single-shipment ingest path with nothing new (a replay of one event).
