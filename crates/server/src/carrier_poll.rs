@@ -339,6 +339,47 @@ pub async fn poll_due(
     Ok(out)
 }
 
+/// Registers the periodic carrier poll: every minute the runner looks at every organisation's
+/// enabled connectors and polls those whose own interval (`poll_minutes`) has passed since their
+/// last poll, for the open (not delivered, returned or cancelled) shipments of their carriers.
+/// A connector's failure (bad key, carrier down after the retries) is recorded on the connector
+/// and does not stop the others.
+pub fn register(jobs: &mut crate::jobs::Jobs) {
+    jobs.every("tracking.poll", Duration::from_secs(60), |ctx| async move {
+        let policy = crate::api::tracking_ops::poll_policy();
+        let results = poll_due(&ctx.store, &ctx.services.http, &policy, ctx.now).await?;
+        Ok(poll_summary(&results))
+    });
+}
+
+/// One line for the jobs table: what the run polled and stored.
+pub fn poll_summary(results: &[(i64, Result<PollOutcome, String>)]) -> String {
+    let polled = results.len();
+    let (mut numbers, mut inserted, mut failed) = (0usize, 0usize, Vec::new());
+    for (id, r) in results {
+        match r {
+            Ok(o) => {
+                numbers += o.numbers;
+                inserted += o.inserted;
+                if !o.errors.is_empty() {
+                    failed.push(format!("connector {id}: {}", o.errors.join("; ")));
+                }
+            }
+            Err(e) => failed.push(format!("connector {id}: {e}")),
+        }
+    }
+    let mut line =
+        format!("{polled} connectors polled, {numbers} tracking numbers, {inserted} new events");
+    if !failed.is_empty() {
+        line.push_str(&format!(
+            ", {} with errors ({})",
+            failed.len(),
+            failed.join(" | ")
+        ));
+    }
+    line
+}
+
 /// The HTTP client for carrier APIs (rustls; no cookies; a clear user agent).
 pub fn http_client() -> Result<reqwest::Client, PollError> {
     reqwest::Client::builder()

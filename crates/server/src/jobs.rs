@@ -216,6 +216,7 @@ pub fn registry() -> Jobs {
     crate::notify::register(&mut jobs);
     crate::notify::register_exceptions(&mut jobs);
     crate::tax_reminders::register(&mut jobs);
+    crate::carrier_poll::register(&mut jobs);
     jobs
 }
 

@@ -68,11 +68,11 @@ pub use model::{
 pub use sessions::hash_token;
 pub use time::{now, truncate_to_micros};
 pub use tracking::{
-    ConnectorCredentials, ConnectorKind, IngestOutcome, MappingOverride, MasterMember, MatchKind,
-    NewConnector, NewLeg, NewMappingOverride, NewMasterShipment, NewShipment, RawEventError,
-    RawIngestOptions, RawIngestReport, ReclassifyReport, ShipmentId, ShipmentQuery,
-    StoredConnector, StoredEvent, StoredLeg, StoredMasterShipment, StoredShipment, UnmappedCode,
-    WebhookSource,
+    ConnectorCredentials, ConnectorKind, ConnectorUpdate, IngestOutcome, MappingOverride,
+    MasterEvent, MasterMember, MatchKind, NewConnector, NewLeg, NewMappingOverride,
+    NewMasterShipment, NewShipment, RawEventError, RawIngestOptions, RawIngestReport,
+    ReclassifyReport, ShipmentId, ShipmentQuery, StoredConnector, StoredEvent, StoredLeg,
+    StoredMasterShipment, StoredShipment, UnmappedCode, WebhookSource,
 };
 pub use trade_profile::{TradeProfile, TradeProfileInput, TradeRegistration};
 pub use users::normalize_email;

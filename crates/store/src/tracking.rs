@@ -1264,10 +1264,12 @@ mod batch;
 mod connectors;
 mod lanes;
 mod masters;
-pub use connectors::{ConnectorCredentials, ConnectorKind, NewConnector, StoredConnector};
+pub use connectors::{
+    ConnectorCredentials, ConnectorKind, ConnectorUpdate, NewConnector, StoredConnector,
+};
 pub use lanes::shipment_lane;
 mod overrides;
-pub use masters::{MasterMember, NewMasterShipment, StoredMasterShipment};
+pub use masters::{MasterEvent, MasterMember, NewMasterShipment, StoredMasterShipment};
 pub use overrides::{
     MappingOverride, MatchKind, NewMappingOverride, ReclassifyReport, override_files, parse_reason,
 };

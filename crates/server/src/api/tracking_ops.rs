@@ -8,7 +8,7 @@ use axum::http::StatusCode;
 use axum::response::{IntoResponse, Response};
 use serde::{Deserialize, Serialize};
 use tradelane_store::{
-    ConnectorCredentials, ConnectorKind, MappingOverride, MatchKind, NewConnector,
+    ConnectorCredentials, ConnectorKind, ConnectorUpdate, MappingOverride, MatchKind, NewConnector,
     NewMappingOverride, NewMasterShipment, ReclassifyReport, ShipmentId, StoredConnector,
     StoredMasterShipment,
 };
@@ -308,6 +308,82 @@ pub async fn create_connector(
     Ok((StatusCode::CREATED, Json(ConnectorBody::from(stored))).into_response())
 }
 
+/// A change to a connector; absent fields keep their value. Credentials are write-only: a
+/// given non-empty field replaces the stored secret, an absent or empty one keeps it.
+#[derive(Debug, Default, Deserialize, ToSchema)]
+pub struct ConnectorChangeBody {
+    pub name: Option<String>,
+    pub base_url: Option<String>,
+    pub enabled: Option<bool>,
+    /// Minutes between polls, 5 to 1440.
+    pub poll_minutes: Option<u32>,
+    pub api_key: Option<String>,
+    pub client_id: Option<String>,
+    pub client_secret: Option<String>,
+}
+
+impl ConnectorChangeBody {
+    pub fn into_update(self) -> ConnectorUpdate {
+        let blank = |v: &Option<String>| v.as_deref().is_none_or(|s| s.trim().is_empty());
+        let credentials =
+            if blank(&self.api_key) && blank(&self.client_id) && blank(&self.client_secret) {
+                None
+            } else {
+                Some(ConnectorCredentials {
+                    api_key: self.api_key,
+                    client_id: self.client_id,
+                    client_secret: self.client_secret,
+                })
+            };
+        ConnectorUpdate {
+            name: self.name,
+            base_url: self.base_url,
+            enabled: self.enabled,
+            poll_minutes: self.poll_minutes,
+            credentials,
+        }
+    }
+}
+
+/// Change a connector: enable or disable it, its interval, endpoint or name, or rotate its
+/// credentials (owner only). The credentials are never returned.
+#[utoipa::path(patch, path = "/tracking/connectors/{id}", tag = "tracking",
+    params(("id" = i64, Path, description = "connector id")),
+    request_body = ConnectorChangeBody,
+    responses((status = 200, body = ConnectorBody), (status = 401, body = ErrorBody),
+        (status = 403, body = ErrorBody), (status = 404, body = ErrorBody),
+        (status = 409, body = ErrorBody), (status = 422, body = ErrorBody)))]
+pub async fn update_connector(
+    State(state): State<AppState>,
+    caller: Principal,
+    Path(raw_id): Path<String>,
+    ApiJson(body): ApiJson<ConnectorChangeBody>,
+) -> ApiResult<Json<ConnectorBody>> {
+    caller.require_owner()?;
+    let id = parse_i64(&raw_id)?;
+    let stored = state
+        .store
+        .update_connector(&caller.actor(), id, &body.into_update())
+        .await?;
+    Ok(Json(stored.into()))
+}
+
+/// Remove a connector and its credentials (owner only).
+#[utoipa::path(delete, path = "/tracking/connectors/{id}", tag = "tracking",
+    params(("id" = i64, Path, description = "connector id")),
+    responses((status = 204), (status = 401, body = ErrorBody),
+        (status = 403, body = ErrorBody), (status = 404, body = ErrorBody)))]
+pub async fn delete_connector(
+    State(state): State<AppState>,
+    caller: Principal,
+    Path(raw_id): Path<String>,
+) -> ApiResult<StatusCode> {
+    caller.require_owner()?;
+    let id = parse_i64(&raw_id)?;
+    state.store.delete_connector(&caller.actor(), id).await?;
+    Ok(StatusCode::NO_CONTENT)
+}
+
 #[derive(Debug, Default, Deserialize, ToSchema)]
 pub struct PollBody {
     /// Numbers to ask about; by default every open tracking number of the connector's carrier.
@@ -502,6 +578,52 @@ pub async fn add_to_master(
     Ok(Json(m.into()))
 }
 
+/// One event of the master's own reference and the shipments it was stored on.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct MasterEventBody {
+    pub status: String,
+    pub leg: String,
+    /// The event's time in UTC.
+    #[schema(value_type = String, format = DateTime)]
+    pub time_utc: jiff::Timestamp,
+    /// Local time with offset as the carrier reported it.
+    pub time_local: String,
+    pub text: Option<String>,
+    pub code: Option<String>,
+    pub location: Option<String>,
+    pub shipments: Vec<i64>,
+}
+
+/// The events of a master shipment's reference (container, master AWB / B/L), each with the
+/// member shipments it fanned out to.
+#[utoipa::path(get, path = "/tracking/masters/{id}/events", tag = "tracking",
+    params(("id" = i64, Path, description = "master shipment id")),
+    responses((status = 200, body = Vec<MasterEventBody>), (status = 401, body = ErrorBody),
+        (status = 404, body = ErrorBody)))]
+pub async fn master_events(
+    State(state): State<AppState>,
+    caller: Principal,
+    Path(raw_id): Path<String>,
+) -> ApiResult<Json<Vec<MasterEventBody>>> {
+    let id = parse_i64(&raw_id)?;
+    let rows = state.store.master_events(caller.org_id, id).await?;
+    Ok(Json(rows.into_iter().map(master_event_body).collect()))
+}
+
+pub fn master_event_body(m: tradelane_store::MasterEvent) -> MasterEventBody {
+    let e = m.event;
+    MasterEventBody {
+        status: e.status.as_str().to_string(),
+        leg: e.leg.as_str().to_string(),
+        time_utc: e.time.utc,
+        time_local: format!("{}{}", e.time.local, e.time.offset_string()),
+        text: e.raw_text.clone(),
+        code: e.raw_code.clone(),
+        location: crate::api::shipments::location_text(&e.location),
+        shipments: m.shipments.into_iter().map(|s| s.0).collect(),
+    }
+}
+
 // ---------------------------------------------------------------- lanes
 
 #[derive(Debug, Serialize, ToSchema)]
@@ -626,7 +748,9 @@ pub(super) fn routes() -> utoipa_axum::router::OpenApiRouter<AppState> {
         .routes(routes!(list_mappings, create_mapping))
         .routes(routes!(delete_mapping))
         .routes(routes!(list_connectors, create_connector))
+        .routes(routes!(update_connector, delete_connector))
         .routes(routes!(poll_now))
+        .routes(routes!(master_events))
         .routes(routes!(list_masters, create_master))
         .routes(routes!(get_master))
         .routes(routes!(add_to_master))

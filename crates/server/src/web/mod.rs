@@ -15,6 +15,7 @@ mod shipments;
 mod sku_form;
 mod tax;
 mod tracking_ops;
+mod tracking_setup;
 mod users;
 mod views;
 mod watchlist;

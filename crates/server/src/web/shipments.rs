@@ -779,4 +779,5 @@ pub(super) fn routes() -> axum::Router<crate::state::AppState> {
         .route("/shipments/unmapped", get(unmapped))
         .route("/shipments/{id}", get(detail))
         .merge(super::tracking_ops::routes())
+        .merge(super::tracking_setup::routes())
 }

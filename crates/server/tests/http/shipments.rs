@@ -369,7 +369,7 @@ async fn tracking_api_is_documented() {
         })
         .map(|(k, v)| (k.clone(), v.clone()))
         .collect();
-    assert_eq!(paths.len(), 16, "{:?}", paths.keys().collect::<Vec<_>>());
+    assert_eq!(paths.len(), 18, "{:?}", paths.keys().collect::<Vec<_>>());
     // The webhook is authenticated by its signature, not by a token or session.
     assert_eq!(
         paths["/api/v1/webhooks/{source_id}"]["post"]["security"],

@@ -609,3 +609,524 @@ async fn forwarder_spreadsheet_upload_from_the_page_reports_bad_rows_and_replays
         assert_eq!(lanes.status, StatusCode::OK);
     }
 }
+
+#[tokio::test]
+async fn the_poll_job_polls_open_shipments_of_each_enabled_connector_at_its_own_interval() {
+    use std::sync::Arc as StdArc;
+    use tradelane_server::jobs;
+    use tradelane_server::notify::Services;
+    for app in TestApp::all().await {
+        let (base, mock) = start_mock().await;
+        let org = app.org("Acme").await;
+        let owner = app.member(org, "owner@acme.example", Role::Owner).await;
+        let dhl_id = shipment(
+            &app,
+            &owner.token,
+            json!({"reference": "PO-DHL", "carrier": "dhl_express",
+                   "tracking_numbers": ["7777777770"]}),
+        )
+        .await;
+        let ups_id = shipment(
+            &app,
+            &owner.token,
+            json!({"reference": "PO-UPS", "carrier": "ups",
+                   "tracking_numbers": ["1Z023E2X0214323462"]}),
+        )
+        .await;
+        // A FedEx shipment with no FedEx connector is left alone.
+        shipment(
+            &app,
+            &owner.token,
+            json!({"reference": "PO-FDX", "carrier": "fedex",
+                   "tracking_numbers": ["123456789012"]}),
+        )
+        .await;
+        let dhl = new_connector(
+            &app,
+            &owner.token,
+            json!({"name": "dhl", "kind": "dhl_unified",
+            "base_url": base, "api_key": DHL_KEY, "poll_minutes": 30}),
+        )
+        .await;
+        let ups = new_connector(
+            &app,
+            &owner.token,
+            json!({"name": "ups", "kind": "ups_track", "base_url": base,
+                                   "client_id": "ups-client", "client_secret": "ups-secret",
+                                   "poll_minutes": 120}),
+        )
+        .await;
+        // A disabled connector is never polled.
+        let off = new_connector(
+            &app,
+            &owner.token,
+            json!({"name": "dhl-off", "kind": "dhl_unified",
+                                   "base_url": base, "api_key": "disabled-key-00000000"}),
+        )
+        .await;
+        let r = app
+            .api(
+                Method::PATCH,
+                &format!("/api/v1/tracking/connectors/{off}"),
+                Some(&owner.token),
+                Some(json!({"enabled": false})),
+            )
+            .await;
+        assert_eq!(r.status, StatusCode::OK, "{}", r.text());
+
+        let dir = tempfile::tempdir().expect("dir");
+        let services = StdArc::new(Services::for_tests(dir.path()));
+        let registry = jobs::registry();
+        assert!(registry.tasks().iter().any(|t| t.name == "tracking.poll"));
+        let t0: jiff::Timestamp = "2026-03-02T08:00:00Z".parse().unwrap();
+        let at = |mins: i64| {
+            t0.checked_add(jiff::SignedDuration::from_mins(mins))
+                .unwrap()
+        };
+        let run = registry
+            .run_named("tracking.poll", &app.store, services.clone(), t0)
+            .await
+            .expect("task");
+        assert!(run.ok, "{}", run.message);
+        assert!(
+            run.message
+                .starts_with("2 connectors polled, 2 tracking numbers"),
+            "{}",
+            run.message
+        );
+        assert_eq!(status_of(&app, &owner.token, dhl_id).await, "delivered");
+        assert_ne!(status_of(&app, &owner.token, ups_id).await, "pending");
+        let log = mock.log.lock().unwrap().clone();
+        assert!(
+            log.iter().all(|l| !l.contains("key=false")),
+            "the disabled connector was polled: {log:?}"
+        );
+        assert!(log.iter().all(|l| !l.contains("123456789012")), "{log:?}");
+        let calls = log.len();
+        let polled_at = |rows: &Value, id: i64| {
+            rows.as_array()
+                .unwrap()
+                .iter()
+                .find(|c| c["id"] == id)
+                .map(|c| c["last_polled_at"].clone())
+                .unwrap()
+        };
+        let rows = app
+            .get("/api/v1/tracking/connectors", &owner.token)
+            .await
+            .json();
+        assert_eq!(polled_at(&rows, dhl), json!(t0.to_string()), "{rows}");
+        assert_eq!(polled_at(&rows, ups), json!(t0.to_string()));
+        assert!(polled_at(&rows, off).is_null());
+
+        // Ten minutes later nothing is due.
+        let run = registry
+            .run_named("tracking.poll", &app.store, services.clone(), at(10))
+            .await
+            .expect("task");
+        assert!(
+            run.message.starts_with("0 connectors polled"),
+            "{}",
+            run.message
+        );
+        // After 30 minutes DHL is due again (its shipment is delivered, so no request goes
+        // out); UPS, every 120 minutes, is not.
+        let run = registry
+            .run_named("tracking.poll", &app.store, services.clone(), at(30))
+            .await
+            .expect("task");
+        assert!(
+            run.message.starts_with("1 connectors polled"),
+            "{}",
+            run.message
+        );
+        let rows = app
+            .get("/api/v1/tracking/connectors", &owner.token)
+            .await
+            .json();
+        assert_eq!(polled_at(&rows, dhl), json!(at(30).to_string()));
+        assert_eq!(polled_at(&rows, ups), json!(t0.to_string()));
+        let after = mock.log.lock().unwrap().clone();
+        assert!(
+            after[calls..].iter().all(|l| !l.starts_with("dhl")),
+            "a delivered shipment was polled again: {after:?}"
+        );
+        // The runner's own schedule: the task is due every minute, and a second runner at the
+        // same instant does nothing.
+        let runs = registry
+            .run_due(&app.store, services.clone(), at(121))
+            .await;
+        let poll = runs
+            .iter()
+            .find(|r| r.name == "tracking.poll")
+            .expect("due");
+        assert!(poll.ok, "{}", poll.message);
+        let rows = app
+            .get("/api/v1/tracking/connectors", &owner.token)
+            .await
+            .json();
+        assert_eq!(polled_at(&rows, ups), json!(at(121).to_string()), "{rows}");
+        let again = registry
+            .run_due(&app.store, services.clone(), at(121))
+            .await;
+        assert!(again.iter().all(|r| r.name != "tracking.poll"));
+    }
+}
+
+async fn new_connector(app: &TestApp, token: &str, body: Value) -> i64 {
+    let r = app
+        .api(
+            Method::POST,
+            "/api/v1/tracking/connectors",
+            Some(token),
+            Some(body),
+        )
+        .await;
+    assert_eq!(r.status, StatusCode::CREATED, "{}", r.text());
+    r.json()["id"].as_i64().expect("id")
+}
+
+async fn status_of(app: &TestApp, token: &str, id: i64) -> String {
+    app.get(&format!("/api/v1/shipments/{id}"), token)
+        .await
+        .json()["shipment"]["status"]
+        .as_str()
+        .unwrap_or_default()
+        .to_string()
+}
+
+#[tokio::test]
+async fn connector_settings_page_keeps_keys_write_only_with_roles_and_csrf() {
+    use tradelane_domain::UiLang;
+    for app in TestApp::all().await {
+        let (base, _mock) = start_mock().await;
+        let org = app.org("Acme").await;
+        app.member(org, "owner@acme.example", Role::Owner).await;
+        app.member(org, "op@acme.example", Role::Operator).await;
+        app.member_with_locale(org, "viewer@acme.example", Role::Viewer, UiLang::ZhCn)
+            .await;
+        let owner = app.login("owner@acme.example").await;
+        let empty = app.page("/shipments/connectors", Some(&owner)).await;
+        assert_eq!(empty.status, StatusCode::OK);
+        assert!(empty.text().contains("data-testid=\"connectors-empty\""));
+        assert!(empty.text().contains("data-testid=\"connector-form\""));
+        let fields = [
+            ("name", "DHL main"),
+            ("kind", "dhl_unified"),
+            ("api_key", DHL_KEY),
+            ("poll_minutes", "30"),
+            ("base_url", base.as_str()),
+        ];
+        // Without the CSRF token nothing is stored.
+        let r = app
+            .form("/shipments/connectors", &owner, &fields, false)
+            .await;
+        assert_eq!(r.status, StatusCode::FORBIDDEN, "{}", r.text());
+        let r = app
+            .form("/shipments/connectors", &owner, &fields, true)
+            .await;
+        assert_eq!(r.status, StatusCode::SEE_OTHER, "{}", r.text());
+        let page = app.page(&r.header("location"), Some(&owner)).await.text();
+        assert!(page.contains("DHL main"), "{page}");
+        assert!(!page.contains(DHL_KEY), "the key was shown back");
+        assert!(page.contains("…6789"), "{page}");
+        assert!(page.contains("data-testid=\"flash\""));
+        let id = app.store.list_connectors(org).await.unwrap()[0].id;
+
+        // An operator sees it and may poll, but cannot add, change or remove connectors.
+        let op = app.login("op@acme.example").await;
+        let page = app.page("/shipments/connectors", Some(&op)).await.text();
+        assert!(page.contains("connector-poll") && !page.contains("connector-form"));
+        assert!(!page.contains("connector-edit"));
+        let r = app.form("/shipments/connectors", &op, &fields, true).await;
+        assert_eq!(r.status, StatusCode::FORBIDDEN);
+        let r = app
+            .form(
+                &format!("/shipments/connectors/{id}"),
+                &op,
+                &[("poll_minutes", "5")],
+                true,
+            )
+            .await;
+        assert_eq!(r.status, StatusCode::FORBIDDEN);
+        let r = app
+            .form(&format!("/shipments/connectors/{id}/poll"), &op, &[], true)
+            .await;
+        assert_eq!(r.status, StatusCode::SEE_OTHER, "{}", r.text());
+        // No open DHL shipments: nothing asked, the poll is recorded.
+        assert!(
+            app.store
+                .get_connector(org, id)
+                .await
+                .unwrap()
+                .last_polled_at
+                .is_some()
+        );
+
+        // The owner disables it, changes the interval and rotates the key; a blank key
+        // field keeps the stored one.
+        let r = app
+            .form(
+                &format!("/shipments/connectors/{id}"),
+                &owner,
+                &[("poll_minutes", "90"), ("api_key", "")],
+                true,
+            )
+            .await;
+        assert_eq!(r.status, StatusCode::SEE_OTHER, "{}", r.text());
+        let c = app.store.get_connector(org, id).await.unwrap();
+        assert!(!c.enabled && c.poll_minutes == 90);
+        assert_eq!(
+            app.store
+                .connector_credentials(org, id)
+                .await
+                .unwrap()
+                .api_key
+                .as_deref(),
+            Some(DHL_KEY)
+        );
+        let r = app
+            .form(
+                &format!("/shipments/connectors/{id}"),
+                &owner,
+                &[
+                    ("enabled", "1"),
+                    ("poll_minutes", "90"),
+                    ("api_key", "rotated-key-abcdefWXYZ"),
+                ],
+                true,
+            )
+            .await;
+        assert_eq!(r.status, StatusCode::SEE_OTHER, "{}", r.text());
+        let c = app.store.get_connector(org, id).await.unwrap();
+        assert!(c.enabled);
+        assert_eq!(c.credential_hint, "…WXYZ");
+        let page = app.page("/shipments/connectors", Some(&owner)).await.text();
+        assert!(!page.contains("rotated-key-abcdefWXYZ"));
+        let bad = app
+            .form(
+                &format!("/shipments/connectors/{id}"),
+                &owner,
+                &[("enabled", "1"), ("poll_minutes", "2")],
+                true,
+            )
+            .await;
+        assert_eq!(bad.status, StatusCode::UNPROCESSABLE_ENTITY);
+
+        // The viewer reads the page in Chinese, without any form.
+        let viewer = app.login("viewer@acme.example").await;
+        let page = app
+            .page("/shipments/connectors", Some(&viewer))
+            .await
+            .text();
+        assert!(page.contains("承运商轨迹接口"), "{page}");
+        assert!(
+            !page.contains("connector-form")
+                && !page.contains("connector-poll")
+                && !page.contains("connector-edit"),
+            "a viewer got a form"
+        );
+
+        // Another organisation cannot change or remove it.
+        let other = app.org("Other").await;
+        app.member(other, "owner@other.example", Role::Owner).await;
+        let stranger = app.login("owner@other.example").await;
+        let r = app
+            .form(
+                &format!("/shipments/connectors/{id}/delete"),
+                &stranger,
+                &[],
+                true,
+            )
+            .await;
+        assert_eq!(r.status, StatusCode::NOT_FOUND);
+        let r = app
+            .form(
+                &format!("/shipments/connectors/{id}"),
+                &stranger,
+                &[("poll_minutes", "5")],
+                true,
+            )
+            .await;
+        assert_eq!(r.status, StatusCode::NOT_FOUND);
+        let r = app
+            .form(
+                &format!("/shipments/connectors/{id}/delete"),
+                &owner,
+                &[],
+                true,
+            )
+            .await;
+        assert_eq!(r.status, StatusCode::SEE_OTHER);
+        assert!(app.store.list_connectors(org).await.unwrap().is_empty());
+        let audit: Vec<String> = app
+            .store
+            .list_audit(org, &Default::default())
+            .await
+            .map(|p| p.items.into_iter().map(|a| a.action).collect())
+            .unwrap_or_default();
+        assert!(
+            audit.iter().any(|a| a == "carrier_connector.update")
+                && audit.iter().any(|a| a == "carrier_connector.delete"),
+            "{audit:?}"
+        );
+    }
+}
+
+#[tokio::test]
+async fn master_shipment_pages_create_attach_and_show_events_fanning_out() {
+    use tradelane_domain::UiLang;
+    for app in TestApp::all().await {
+        let org = app.org("Acme").await;
+        let owner_m = app.member(org, "owner@acme.example", Role::Owner).await;
+        app.member_with_locale(org, "viewer@acme.example", Role::Viewer, UiLang::ZhCn)
+            .await;
+        for i in 1..=3 {
+            shipment(
+                &app,
+                &owner_m.token,
+                json!({"reference": format!("PO-{i}"), "carrier": "ups", "origin": "CN",
+                       "destination": "US", "tracking_numbers": [format!("1ZFAN{i}")]}),
+            )
+            .await;
+        }
+        let owner = app.login("owner@acme.example").await;
+        let form = [
+            ("reference", "CSQU3054383"),
+            ("forwarder", "Shenzhen Forwarding"),
+            ("mode", "sea"),
+            ("vessel_name", "COSCO ARIES"),
+            ("voyage_number", "012E"),
+            ("bill_of_lading", "COSU6123456780"),
+            ("shipments", "PO-1, 1ZFAN2"),
+        ];
+        let unknown = app
+            .form(
+                "/shipments/masters",
+                &owner,
+                &[
+                    ("reference", "CSQU3054383"),
+                    ("forwarder", "x"),
+                    ("mode", "sea"),
+                    ("shipments", "PO-404"),
+                ],
+                true,
+            )
+            .await;
+        assert_eq!(unknown.status, StatusCode::UNPROCESSABLE_ENTITY);
+        assert!(unknown.text().contains("PO-404"));
+        let r = app.form("/shipments/masters", &owner, &form, true).await;
+        assert_eq!(r.status, StatusCode::SEE_OTHER, "{}", r.text());
+        let location = r.header("location");
+        assert!(location.ends_with("?done=created"), "{location}");
+        let detail_path = location.split('?').next().unwrap_or_default().to_string();
+        let page = app.page(&detail_path, Some(&owner)).await.text();
+        assert!(
+            page.contains("COSCO ARIES") && page.contains("012E"),
+            "{page}"
+        );
+        assert_eq!(page.matches("data-testid=\"member-row\"").count(), 2);
+        assert!(page.contains("data-testid=\"fan-empty\""));
+        // The container's events reach both shipments in it.
+        let raw = |code: &str, text: &str, time: &str, place: &str| tradelane_tracking::RawEvent {
+            source: "forwarder".into(),
+            carrier: "cosco".into(),
+            tracking_number: "CSQU3054383".into(),
+            code: Some(code.into()),
+            text: Some(text.into()),
+            location: tradelane_tracking::Location {
+                text: Some(place.into()),
+                ..Default::default()
+            },
+            timestamp: tradelane_tracking::RawTimestamp::new(time.to_string()),
+            ..Default::default()
+        };
+        let report = app
+            .store
+            .ingest_raw(
+                &tradelane_store::Actor::user(&owner_m.user),
+                &app.store.org_normalizer(org).await.unwrap(),
+                vec![
+                    raw(
+                        "VD",
+                        "Vessel departed",
+                        "2026-02-01T10:00:00+08:00",
+                        "Yantian",
+                    ),
+                    raw(
+                        "UV",
+                        "Discharged at port",
+                        "2026-02-18T06:00:00-08:00",
+                        "Los Angeles",
+                    ),
+                ],
+                &tradelane_store::RawIngestOptions {
+                    create_missing: false,
+                    default_carrier: None,
+                },
+            )
+            .await
+            .unwrap();
+        assert_eq!(report.inserted, 4, "{report:?}");
+        let page = app.page(&detail_path, Some(&owner)).await.text();
+        assert_eq!(page.matches("data-testid=\"fan-row\"").count(), 2, "{page}");
+        assert!(page.contains("data-testid=\"fan-count\">2<"), "{page}");
+        assert!(page.contains("+08:00") && page.contains("-08:00"));
+        let id: i64 = detail_path.rsplit('/').next().unwrap().parse().unwrap();
+        let api = app
+            .get(
+                &format!("/api/v1/tracking/masters/{id}/events"),
+                &owner_m.token,
+            )
+            .await;
+        assert_eq!(api.status, StatusCode::OK, "{}", api.text());
+        assert_eq!(api.json()[0]["shipments"].as_array().map(Vec::len), Some(2));
+        // Attach the third shipment from the page.
+        let r = app
+            .form(
+                &format!("/shipments/masters/{id}/shipments"),
+                &owner,
+                &[("shipments", "PO-3")],
+                true,
+            )
+            .await;
+        assert_eq!(r.status, StatusCode::SEE_OTHER, "{}", r.text());
+        let page = app.page(&detail_path, Some(&owner)).await.text();
+        assert_eq!(page.matches("data-testid=\"member-row\"").count(), 3);
+        let list = app.page("/shipments/masters", Some(&owner)).await.text();
+        assert!(list.contains("CSQU3054383") && list.contains("Shenzhen Forwarding"));
+        // The viewer reads both pages in Chinese and cannot change anything.
+        let viewer = app.login("viewer@acme.example").await;
+        let page = app.page(&detail_path, Some(&viewer)).await.text();
+        assert!(
+            page.contains("所含货件") && !page.contains("attach-form"),
+            "{page}"
+        );
+        let r = app
+            .form(
+                &format!("/shipments/masters/{id}/shipments"),
+                &viewer,
+                &[("shipments", "PO-3")],
+                true,
+            )
+            .await;
+        assert_eq!(r.status, StatusCode::FORBIDDEN);
+        // Another organisation sees nothing.
+        let other = app.org("Other").await;
+        app.member(other, "owner@other.example", Role::Owner).await;
+        let stranger = app.login("owner@other.example").await;
+        assert_eq!(
+            app.page(&detail_path, Some(&stranger)).await.status,
+            StatusCode::NOT_FOUND
+        );
+        let r = app
+            .form(
+                &format!("/shipments/masters/{id}/shipments"),
+                &stranger,
+                &[("shipments", "PO-3")],
+                true,
+            )
+            .await;
+        assert_ne!(r.status, StatusCode::SEE_OTHER);
+    }
+}

@@ -156,6 +156,34 @@ pub struct NewConnector {
     pub poll_minutes: u32,
 }
 
+/// A change to a connector; `None` keeps the stored value. Credentials given replace the
+/// stored ones field by field (a blank field keeps the old secret), so a form can rotate a key
+/// without ever showing the current one.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct ConnectorUpdate {
+    pub name: Option<String>,
+    pub base_url: Option<String>,
+    pub enabled: Option<bool>,
+    pub poll_minutes: Option<u32>,
+    pub credentials: Option<ConnectorCredentials>,
+}
+
+impl ConnectorCredentials {
+    /// `self` with the non-blank fields of `new` put over it.
+    fn merged(&self, new: &ConnectorCredentials) -> ConnectorCredentials {
+        let pick = |new: &Option<String>, old: &Option<String>| match new.as_deref().map(str::trim)
+        {
+            Some(v) if !v.is_empty() => Some(v.to_string()),
+            _ => old.clone(),
+        };
+        ConnectorCredentials {
+            api_key: pick(&new.api_key, &self.api_key),
+            client_id: pick(&new.client_id, &self.client_id),
+            client_secret: pick(&new.client_secret, &self.client_secret),
+        }
+    }
+}
+
 /// A connector as shown: never the credentials.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct StoredConnector {
@@ -208,6 +236,27 @@ fn connector_from_row(r: &AnyRow) -> Result<StoredConnector> {
     })
 }
 
+fn check_poll_minutes(minutes: u32) -> Result<()> {
+    if (5..=1440).contains(&minutes) {
+        Ok(())
+    } else {
+        Err(StoreError::Invalid(format!(
+            "poll_minutes {minutes} is out of range; expected 5 to 1440"
+        )))
+    }
+}
+
+fn clean_base_url(kind: ConnectorKind, url: Option<&str>) -> Result<String> {
+    let url = url
+        .map(str::trim)
+        .filter(|u| !u.is_empty())
+        .unwrap_or(kind.default_base_url())
+        .trim_end_matches('/')
+        .to_string();
+    check_base_url(&url)?;
+    Ok(url)
+}
+
 fn check_base_url(url: &str) -> Result<()> {
     let ok = (url.starts_with("https://") || url.starts_with("http://"))
         && url.len() > 8
@@ -233,21 +282,8 @@ impl Store {
         }
         check_text("name", name)?;
         new.credentials.check(new.kind)?;
-        let base_url = new
-            .base_url
-            .as_deref()
-            .map(str::trim)
-            .filter(|u| !u.is_empty())
-            .unwrap_or(new.kind.default_base_url())
-            .trim_end_matches('/')
-            .to_string();
-        check_base_url(&base_url)?;
-        if !(5..=1440).contains(&new.poll_minutes) {
-            return Err(StoreError::Invalid(format!(
-                "poll_minutes {} is out of range; expected 5 to 1440",
-                new.poll_minutes
-            )));
-        }
+        let base_url = clean_base_url(new.kind, new.base_url.as_deref())?;
+        check_poll_minutes(new.poll_minutes)?;
         let hint = new.credentials.hint();
         let now = time::now();
         let mut tx = begin_write(&self.pool, self.backend).await?;
@@ -404,6 +440,145 @@ impl Store {
         .await?;
         tx.commit().await?;
         self.get_connector(actor.org_id, id).await
+    }
+
+    /// Changes a connector's name, endpoint, interval, enabled flag or credentials (in one
+    /// transaction with its audit row; the audit shows the credential hint, never a secret).
+    pub async fn update_connector(
+        &self,
+        actor: &Actor,
+        id: i64,
+        change: &ConnectorUpdate,
+    ) -> Result<StoredConnector> {
+        let org = actor.org_id;
+        let before = self.get_connector(org, id).await?;
+        let name = match change.name.as_deref().map(str::trim) {
+            Some("") => return Err(StoreError::Invalid("connector name is empty".into())),
+            Some(n) => {
+                check_text("name", n)?;
+                n.to_string()
+            }
+            None => before.name.clone(),
+        };
+        let base_url = match change.base_url.as_deref() {
+            Some(u) => clean_base_url(before.kind, Some(u))?,
+            None => before.base_url.clone(),
+        };
+        let poll_minutes = change.poll_minutes.unwrap_or(before.poll_minutes);
+        check_poll_minutes(poll_minutes)?;
+        let enabled = change.enabled.unwrap_or(before.enabled);
+        let now = time::now();
+        let mut tx = begin_write(&self.pool, self.backend).await?;
+        let (credentials, hint) = match &change.credentials {
+            Some(new) => {
+                let row = sqlx::query(
+                    "SELECT credentials FROM carrier_connectors WHERE org_id = $1 AND id = $2",
+                )
+                .bind(org.0)
+                .bind(id)
+                .fetch_optional(&mut *tx)
+                .await?
+                .ok_or_else(|| StoreError::not_found("connector", id))?;
+                let old: ConnectorCredentials = super::from_json(
+                    "carrier_connectors.credentials",
+                    &get_string(&row, "credentials")?,
+                )?;
+                let merged = old.merged(new);
+                merged.check(before.kind)?;
+                let hint = merged.hint();
+                (Some(to_json("credentials", &merged)?), hint)
+            }
+            None => (None, before.credential_hint.clone()),
+        };
+        let done = sqlx::query(
+            "UPDATE carrier_connectors SET name = $1, base_url = $2, poll_minutes = $3, \
+             enabled = $4, credentials = COALESCE($5, credentials), credential_hint = $6 \
+             WHERE org_id = $7 AND id = $8",
+        )
+        .bind(name.clone())
+        .bind(base_url.clone())
+        .bind(i64::from(poll_minutes))
+        .bind(bool_to_db(enabled))
+        .bind(credentials.clone())
+        .bind(hint.clone())
+        .bind(org.0)
+        .bind(id)
+        .execute(&mut *tx)
+        .await
+        .map_err(|e| {
+            if is_unique_violation(&e) {
+                StoreError::Conflict {
+                    what: format!("connector {name} already exists in this organisation"),
+                }
+            } else {
+                e.into()
+            }
+        })?;
+        if done.rows_affected() == 0 {
+            return Err(StoreError::not_found("connector", id));
+        }
+        let shown = |name: &str, url: &str, minutes: u32, enabled: bool, hint: &str| {
+            serde_json::json!({
+                "name": name, "base_url": url, "poll_minutes": minutes, "enabled": enabled,
+                "credential_hint": hint,
+            })
+        };
+        audit::write(
+            &mut tx,
+            actor,
+            now,
+            AuditRecord {
+                action: "carrier_connector.update",
+                entity_type: "carrier_connector",
+                entity_id: id.to_string(),
+                batch_id: None,
+                before: Some(audit::json(&shown(
+                    &before.name,
+                    &before.base_url,
+                    before.poll_minutes,
+                    before.enabled,
+                    &before.credential_hint,
+                ))?),
+                after: Some(audit::json(&serde_json::json!({
+                    "connector": shown(&name, &base_url, poll_minutes, enabled, &hint),
+                    "credentials_replaced": credentials.is_some(),
+                }))?),
+            },
+        )
+        .await?;
+        tx.commit().await?;
+        self.get_connector(org, id).await
+    }
+
+    /// Removes a connector (its credentials go with it).
+    pub async fn delete_connector(&self, actor: &Actor, id: i64) -> Result<()> {
+        let before = self.get_connector(actor.org_id, id).await?;
+        let now = time::now();
+        let mut tx = begin_write(&self.pool, self.backend).await?;
+        sqlx::query("DELETE FROM carrier_connectors WHERE org_id = $1 AND id = $2")
+            .bind(actor.org_id.0)
+            .bind(id)
+            .execute(&mut *tx)
+            .await?;
+        audit::write(
+            &mut tx,
+            actor,
+            now,
+            AuditRecord {
+                action: "carrier_connector.delete",
+                entity_type: "carrier_connector",
+                entity_id: id.to_string(),
+                batch_id: None,
+                before: Some(audit::json(&serde_json::json!({
+                    "name": before.name, "kind": before.kind, "base_url": before.base_url,
+                    "credential_hint": before.credential_hint,
+                }))?),
+                after: None,
+            },
+        )
+        .await?;
+        tx.commit().await?;
+        Ok(())
     }
 
     /// Tracking numbers a connector should poll: references of legs whose carrier is one of

@@ -51,6 +51,13 @@ pub struct StoredMasterShipment {
     pub updated_at: Timestamp,
 }
 
+/// One event of a master shipment's own reference and the member shipments it was stored on.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct MasterEvent {
+    pub event: tradelane_tracking::NormalizedEvent,
+    pub shipments: Vec<ShipmentId>,
+}
+
 fn master_from_row(r: &AnyRow, shipments: Vec<MasterMember>) -> Result<StoredMasterShipment> {
     Ok(StoredMasterShipment {
         id: get_i64(r, "id")?,
@@ -300,6 +307,47 @@ impl Store {
     pub async fn get_master_shipment(&self, org: OrgId, id: i64) -> Result<StoredMasterShipment> {
         let mut conn = self.pool.acquire().await?;
         fetch_master(&mut conn, org, id).await
+    }
+
+    /// The events that arrived for the master's reference (container, master AWB / B/L) in time
+    /// order, each with the member shipments it fanned out to.
+    pub async fn master_events(&self, org: OrgId, id: i64) -> Result<Vec<MasterEvent>> {
+        let master = self.get_master_shipment(org, id).await?;
+        let rows = sqlx::query(
+            "SELECT e.shipment_id, e.dedup_key, e.event_json FROM tracking_events e \
+             WHERE e.org_id = $1 AND e.tracking_number = $2 AND e.shipment_id IN \
+             (SELECT l.shipment_id FROM shipment_legs l WHERE l.org_id = $1 AND l.master_id = $3) \
+             ORDER BY e.occurred_at, e.id",
+        )
+        .bind(org.0)
+        .bind(master.reference.clone())
+        .bind(id)
+        .fetch_all(&self.pool)
+        .await?;
+        let mut out: Vec<MasterEvent> = Vec::new();
+        let mut index: std::collections::HashMap<String, usize> = Default::default();
+        for r in &rows {
+            let shipment = ShipmentId(get_i64(r, "shipment_id")?);
+            let key = get_string(r, "dedup_key")?;
+            match index.get(&key) {
+                Some(i) => {
+                    if !out[*i].shipments.contains(&shipment) {
+                        out[*i].shipments.push(shipment);
+                    }
+                }
+                None => {
+                    index.insert(key, out.len());
+                    out.push(MasterEvent {
+                        event: from_json(
+                            "tracking_events.event_json",
+                            &get_string(r, "event_json")?,
+                        )?,
+                        shipments: vec![shipment],
+                    });
+                }
+            }
+        }
+        Ok(out)
     }
 
     /// The organisation's master shipments, newest first.

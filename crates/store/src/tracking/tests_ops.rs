@@ -418,6 +418,14 @@ async fn master_shipment_events_reach_every_shipment_in_it() {
         assert_eq!(again.inserted, 0);
         let s1 = ts.get_shipment(a.org_id, s1.id).await.unwrap();
         assert_eq!(s1.legs[0].master_id, Some(m.id));
+        // The master's own events, each with the shipments it fanned out to.
+        let fan = ts.master_events(a.org_id, m.id).await.unwrap();
+        assert_eq!(fan.len(), 1, "{}", ts.label());
+        assert_eq!(fan[0].shipments, vec![s1.id, s2.id]);
+        assert_eq!(
+            fan[0].event.raw_text.as_deref(),
+            Some("Vessel departed Yantian")
+        );
         // Another organisation cannot put its shipments into it or see it.
         let b = owner(&ts, "Other").await;
         assert!(matches!(
@@ -426,6 +434,10 @@ async fn master_shipment_events_reach_every_shipment_in_it() {
         ));
         assert!(matches!(
             ts.add_to_master_shipment(&b, m.id, &[s2.id]).await,
+            Err(StoreError::NotFound { .. })
+        ));
+        assert!(matches!(
+            ts.master_events(b.org_id, m.id).await,
             Err(StoreError::NotFound { .. })
         ));
         // A bad container number is refused with the field named.
@@ -524,6 +536,109 @@ async fn connectors_never_show_their_credentials_and_stay_in_their_organisation(
             .unwrap();
         let after = ts.get_connector(a.org_id, c.id).await.unwrap();
         assert!(!after.due(now));
+    }
+}
+
+#[tokio::test]
+async fn connectors_are_changed_with_write_only_key_rotation_and_audited() {
+    for ts in all_backends().await {
+        let a = owner(&ts, "Acme").await;
+        let b = owner(&ts, "Other").await;
+        let c = ts
+            .create_connector(
+                &a,
+                &NewConnector {
+                    name: "ups".into(),
+                    kind: ConnectorKind::UpsTrack,
+                    base_url: None,
+                    credentials: ConnectorCredentials {
+                        client_id: Some("client-000011112222".into()),
+                        client_secret: Some("secret-first".into()),
+                        ..ConnectorCredentials::default()
+                    },
+                    poll_minutes: 60,
+                },
+            )
+            .await
+            .unwrap();
+        // Interval and enabled flag; credentials untouched.
+        let changed = ts
+            .update_connector(
+                &a,
+                c.id,
+                &ConnectorUpdate {
+                    enabled: Some(false),
+                    poll_minutes: Some(15),
+                    ..ConnectorUpdate::default()
+                },
+            )
+            .await
+            .unwrap();
+        assert!(
+            !changed.enabled && changed.poll_minutes == 15,
+            "{}",
+            ts.label()
+        );
+        assert!(ts.all_enabled_connectors().await.unwrap().is_empty());
+        // Rotating only the secret keeps the client id (a blank field keeps the old value).
+        let rotated = ts
+            .update_connector(
+                &a,
+                c.id,
+                &ConnectorUpdate {
+                    credentials: Some(ConnectorCredentials {
+                        client_id: Some("  ".into()),
+                        client_secret: Some("secret-second".into()),
+                        ..ConnectorCredentials::default()
+                    }),
+                    ..ConnectorUpdate::default()
+                },
+            )
+            .await
+            .unwrap();
+        assert_eq!(rotated.credential_hint, "…2222");
+        let creds = ts.connector_credentials(a.org_id, c.id).await.unwrap();
+        assert_eq!(creds.client_id.as_deref(), Some("client-000011112222"));
+        assert_eq!(creds.client_secret.as_deref(), Some("secret-second"));
+        for bad in [
+            ConnectorUpdate {
+                poll_minutes: Some(1),
+                ..ConnectorUpdate::default()
+            },
+            ConnectorUpdate {
+                base_url: Some("ftp://x".into()),
+                ..ConnectorUpdate::default()
+            },
+            ConnectorUpdate {
+                name: Some(" ".into()),
+                ..ConnectorUpdate::default()
+            },
+        ] {
+            assert!(matches!(
+                ts.update_connector(&a, c.id, &bad).await,
+                Err(StoreError::Invalid(_))
+            ));
+        }
+        // Another organisation can neither change nor remove it.
+        assert!(matches!(
+            ts.update_connector(&b, c.id, &ConnectorUpdate::default())
+                .await,
+            Err(StoreError::NotFound { .. })
+        ));
+        assert!(matches!(
+            ts.delete_connector(&b, c.id).await,
+            Err(StoreError::NotFound { .. })
+        ));
+        // The audit trail names the change but never a secret.
+        let audit = ts
+            .list_audit(a.org_id, &AuditQuery::default())
+            .await
+            .unwrap();
+        let text = format!("{:?}", audit.items);
+        assert!(text.contains("carrier_connector.update"), "{text}");
+        assert!(!text.contains("secret-second") && !text.contains("secret-first"));
+        ts.delete_connector(&a, c.id).await.unwrap();
+        assert!(ts.list_connectors(a.org_id).await.unwrap().is_empty());
     }
 }
 
