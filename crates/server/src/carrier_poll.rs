@@ -146,8 +146,11 @@ async fn send_once(
 }
 
 /// OAuth tokens by (connector id, base URL), with their expiry.
-fn token_cache() -> &'static Mutex<HashMap<(i64, String), (String, Timestamp)>> {
-    static CACHE: OnceLock<Mutex<HashMap<(i64, String), (String, Timestamp)>>> = OnceLock::new();
+/// Access token and expiry per (connector id, base URL).
+type TokenCache = Mutex<HashMap<(i64, String), (String, Timestamp)>>;
+
+fn token_cache() -> &'static TokenCache {
+    static CACHE: OnceLock<TokenCache> = OnceLock::new();
     CACHE.get_or_init(|| Mutex::new(HashMap::new()))
 }
 

@@ -1714,7 +1714,7 @@ mod tests {
             channels: vec![Channel::Email],
         };
         assert_eq!(
-            route_for_user(&[email_de.clone()], &a),
+            route_for_user(std::slice::from_ref(&email_de), &a),
             BTreeSet::from([Channel::Email])
         );
         let us = alert(
@@ -1722,9 +1722,9 @@ mod tests {
             Some("US"),
             AlertSeverity::Warning,
         );
-        assert!(route_for_user(&[email_de.clone()], &us).is_empty());
+        assert!(route_for_user(std::slice::from_ref(&email_de), &us).is_empty());
         let info = alert("exception.no_scan", Some("DE"), AlertSeverity::Info);
-        assert!(route_for_user(&[email_de.clone()], &info).is_empty());
+        assert!(route_for_user(std::slice::from_ref(&email_de), &info).is_empty());
         let org_wide = alert("exception.no_scan", None, AlertSeverity::Critical);
         assert_eq!(route_for_user(&[email_de], &org_wide).len(), 1);
     }

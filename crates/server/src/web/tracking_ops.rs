@@ -50,6 +50,14 @@ struct UploadResultPage {
     shipments: Vec<(i64, String)>,
 }
 
+/// Decoded upload: the events, per-item decoding errors (index, message), and the file line of
+/// each event for spreadsheets.
+type DecodedUpload = (
+    Vec<tradelane_tracking::RawEvent>,
+    Vec<(usize, String)>,
+    Option<Vec<u64>>,
+);
+
 /// Events from an uploaded file: JSON (list, `{"events": [...]}`, or a DHL / UPS / FedEx
 /// tracking response) or a CSV / XLSX forwarder spreadsheet.
 fn decode_upload(
@@ -57,14 +65,7 @@ fn decode_upload(
     name: &str,
     carrier: &str,
     zone: Option<&str>,
-) -> Result<
-    (
-        Vec<tradelane_tracking::RawEvent>,
-        Vec<(usize, String)>,
-        Option<Vec<u64>>,
-    ),
-    String,
-> {
+) -> Result<DecodedUpload, String> {
     let trimmed = bytes
         .iter()
         .position(|b| !b.is_ascii_whitespace())
