@@ -462,6 +462,12 @@ fn invalid(fields: Vec<FieldErrorBody>) -> ApiError {
     }
 }
 
+/// This module's routes, merged into `/api/v1`.
+pub(super) fn routes() -> utoipa_axum::router::OpenApiRouter<crate::state::AppState> {
+    use utoipa_axum::routes;
+    utoipa_axum::router::OpenApiRouter::new().routes(routes!(check_listings))
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -509,10 +515,4 @@ mod tests {
             .expect_err("second item is not a listing");
         assert!(format!("{:?}", bad.body()).contains("items[1]"));
     }
-}
-
-/// This module's routes, merged into `/api/v1`.
-pub(super) fn routes() -> utoipa_axum::router::OpenApiRouter<crate::state::AppState> {
-    use utoipa_axum::routes;
-    utoipa_axum::router::OpenApiRouter::new().routes(routes!(check_listings))
 }

@@ -1278,6 +1278,15 @@ pub async fn markets_save(
     }
 }
 
+/// This module's pages, merged into the web router.
+pub(super) fn routes() -> axum::Router<crate::state::AppState> {
+    use axum::routing::get;
+    axum::Router::new()
+        .route("/landed-cost", get(page))
+        .route("/catalogue/{id}/landed-cost", get(sku_markets))
+        .route("/landed-cost/markets", get(markets_form).post(markets_save))
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -1302,13 +1311,4 @@ mod tests {
         assert!(svg.contains(r#"width="472.7""#), "{svg}");
         assert!(!svg.contains("style="));
     }
-}
-
-/// This module's pages, merged into the web router.
-pub(super) fn routes() -> axum::Router<crate::state::AppState> {
-    use axum::routing::get;
-    axum::Router::new()
-        .route("/landed-cost", get(page))
-        .route("/catalogue/{id}/landed-cost", get(sku_markets))
-        .route("/landed-cost/markets", get(markets_form).post(markets_save))
 }

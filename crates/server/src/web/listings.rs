@@ -487,6 +487,12 @@ pub fn pieces(t: &Tr, text: &str, findings: &[(usize, &Finding)]) -> Vec<Piece> 
     out
 }
 
+/// This module's pages, merged into the web router.
+pub(super) fn routes() -> axum::Router<crate::state::AppState> {
+    use axum::routing::get;
+    axum::Router::new().route("/listings", get(form_page).post(check))
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -543,10 +549,4 @@ mod tests {
         let rebuilt: String = ps.iter().map(|p| p.text.as_str()).collect();
         assert_eq!(rebuilt, "Lamp");
     }
-}
-
-/// This module's pages, merged into the web router.
-pub(super) fn routes() -> axum::Router<crate::state::AppState> {
-    use axum::routing::get;
-    axum::Router::new().route("/listings", get(form_page).post(check))
 }

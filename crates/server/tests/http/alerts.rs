@@ -429,9 +429,9 @@ async fn webhooks_are_signed_retried_with_backoff_and_logged() {
             .await;
         assert_eq!(r.status, StatusCode::NOT_FOUND);
 
-        let s = seen.lock().expect("lock");
-        assert_eq!(s.requests.len(), 2);
-        for (i, (headers, body)) in s.requests.iter().enumerate() {
+        let requests = seen.lock().expect("lock").requests.clone();
+        assert_eq!(requests.len(), 2);
+        for (i, (headers, body)) in requests.iter().enumerate() {
             let sig = headers
                 .get(SIGNATURE_HEADER)
                 .and_then(|v| v.to_str().ok())
@@ -569,13 +569,16 @@ fn envelope_address(s: &str) -> String {
     }
 }
 
+/// Messages the sink received: envelope sender, recipients, data.
+type Received = Arc<Mutex<Vec<(String, Vec<String>, String)>>>;
+
 /// A tiny SMTP server: accepts everything, keeps each message's envelope and data.
-async fn smtp_sink() -> (u16, Arc<Mutex<Vec<(String, Vec<String>, String)>>>) {
+async fn smtp_sink() -> (u16, Received) {
     let listener = tokio::net::TcpListener::bind("127.0.0.1:0")
         .await
         .expect("bind");
     let port = listener.local_addr().expect("addr").port();
-    let got: Arc<Mutex<Vec<(String, Vec<String>, String)>>> = Arc::default();
+    let got: Received = Arc::default();
     let store = got.clone();
     tokio::spawn(async move {
         loop {

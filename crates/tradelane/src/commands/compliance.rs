@@ -96,7 +96,7 @@ pub enum CustomsCommand {
     /// length, vague descriptions, value, weights, lithium batteries. Exit 1 when a check fails.
     Check(CustomsCheckArgs),
     /// Commercial invoice, packing list and CN23 (PDF or XLSX) from a lines file, after the declaration checks.
-    Docs(crate::commands::customs_docs::CustomsDocsArgs),
+    Docs(Box<crate::commands::customs_docs::CustomsDocsArgs>),
     /// The organisation's trade profile (exporter identity, EORI/IOSS/VAT numbers) printed on the documents.
     #[command(subcommand)]
     Profile(crate::commands::customs_docs::ProfileCommand),
