@@ -461,7 +461,6 @@ async fn webhooks_are_signed_retried_with_backoff_and_logged() {
             assert_eq!(payload["market"], "DE");
             assert_eq!(payload["title"]["zh-CN"], "CE 证书将在 30 天后到期");
         }
-        drop(s);
 
         // Retry by hand (operators may; viewers may not), then delete (owner).
         let did = d["id"].as_i64().expect("id");
@@ -570,15 +569,15 @@ fn envelope_address(s: &str) -> String {
 }
 
 /// Messages the sink received: envelope sender, recipients, data.
-type Received = Arc<Mutex<Vec<(String, Vec<String>, String)>>>;
+type SmtpMessages = Arc<Mutex<Vec<(String, Vec<String>, String)>>>;
 
 /// A tiny SMTP server: accepts everything, keeps each message's envelope and data.
-async fn smtp_sink() -> (u16, Received) {
+async fn smtp_sink() -> (u16, SmtpMessages) {
     let listener = tokio::net::TcpListener::bind("127.0.0.1:0")
         .await
         .expect("bind");
     let port = listener.local_addr().expect("addr").port();
-    let got: Received = Arc::default();
+    let got: SmtpMessages = Arc::default();
     let store = got.clone();
     tokio::spawn(async move {
         loop {
