@@ -113,6 +113,7 @@ fn catalogue(n: usize) -> (Vec<GapSku>, Vec<OnFileDocument>) {
         skus.push(GapSku {
             code,
             family: Some(format!("F{}", i / 10)),
+            tags: Vec::new(),
             profile: profile(i % 48),
         });
     }

@@ -154,6 +154,10 @@ pub struct Prepared {
     pub declaration: Declaration,
     pub extras: DocumentExtras,
     pub findings: Vec<Finding>,
+    /// The shipment the documents are for, if any: then the compliance gate applies (see [`authorise`]).
+    pub shipment: Option<ShipmentId>,
+    /// Catalogue SKUs on the lines, in line order without repeats.
+    pub skus: Vec<String>,
 }
 
 impl Prepared {
@@ -545,6 +549,8 @@ pub async fn prepare(store: &Store, org: OrgId, req: &DocsRequest) -> ApiResult<
         })
     });
     Ok(Prepared {
+        shipment: shipment.as_ref().map(|s| s.id),
+        skus: catalogue.keys().map(|c| c.to_string()).collect(),
         extras: DocumentExtras {
             identifiers,
             reference,
@@ -556,7 +562,9 @@ pub async fn prepare(store: &Store, org: OrgId, req: &DocsRequest) -> ApiResult<
     })
 }
 
-/// Refuses documents with check errors unless an owner gives an override reason, which is audited.
+/// Refuses documents with check errors unless an owner gives an override reason, which is audited. Documents
+/// for a shipment are also refused while a required compliance item of a SKU on the lines is missing or expired
+/// in the destination market (the compliance gate; the same owner override, audited as `compliance.override`).
 pub async fn authorise(
     store: &Store,
     actor: &Actor,
@@ -564,9 +572,33 @@ pub async fn authorise(
     prepared: &Prepared,
     override_reason: Option<&str>,
 ) -> ApiResult<bool> {
+    let mut overridden = false;
+    if let Some(shipment) = prepared.shipment {
+        let market = prepared.declaration.destination;
+        let pairs: Vec<(String, Country)> =
+            prepared.skus.iter().map(|s| (s.clone(), market)).collect();
+        let blockers = crate::compliance_gate::blockers_for(
+            store,
+            actor.org_id,
+            &pairs,
+            tradelane_compliance::requirements::BlockTarget::Shipment,
+            crate::vault::today_utc(),
+        )
+        .await?;
+        overridden = crate::compliance_gate::authorise(
+            store,
+            actor,
+            role,
+            tradelane_compliance::requirements::BlockTarget::Shipment,
+            &format!("shipment {} ({})", shipment.0, prepared.declaration.number),
+            &blockers,
+            override_reason,
+        )
+        .await?;
+    }
     let errors = prepared.errors();
     if errors == 0 {
-        return Ok(false);
+        return Ok(overridden);
     }
     let reason = override_reason.map(str::trim).filter(|r| !r.is_empty());
     let Some(reason) = reason else {

@@ -76,6 +76,12 @@ pub enum ApiError {
     RateLimited,
     #[error("internal error")]
     Internal(String),
+    /// A listing export or shipment is blocked by missing or expired compliance items (an owner can override).
+    #[error("{0}")]
+    ComplianceBlocked(String),
+    /// Stored data failed its integrity check (a vault file whose SHA-256 no longer matches): never served.
+    #[error("{0}")]
+    Integrity(String),
 }
 
 impl ApiError {
@@ -99,14 +105,16 @@ impl ApiError {
             ApiError::Unauthorized => StatusCode::UNAUTHORIZED,
             ApiError::Forbidden | ApiError::Csrf => StatusCode::FORBIDDEN,
             ApiError::NotFound => StatusCode::NOT_FOUND,
-            ApiError::Conflict(_) | ApiError::VersionMismatch => StatusCode::CONFLICT,
+            ApiError::Conflict(_) | ApiError::VersionMismatch | ApiError::ComplianceBlocked(_) => {
+                StatusCode::CONFLICT
+            }
             ApiError::Validation { .. } | ApiError::ImportRejected { .. } => {
                 StatusCode::UNPROCESSABLE_ENTITY
             }
             ApiError::BadRequest(_) => StatusCode::BAD_REQUEST,
             ApiError::PayloadTooLarge { .. } => StatusCode::PAYLOAD_TOO_LARGE,
             ApiError::RateLimited => StatusCode::TOO_MANY_REQUESTS,
-            ApiError::Internal(_) => StatusCode::INTERNAL_SERVER_ERROR,
+            ApiError::Internal(_) | ApiError::Integrity(_) => StatusCode::INTERNAL_SERVER_ERROR,
         }
     }
 
@@ -124,6 +132,8 @@ impl ApiError {
             ApiError::PayloadTooLarge { .. } => "payload_too_large",
             ApiError::RateLimited => "rate_limited",
             ApiError::Internal(_) => "internal",
+            ApiError::Integrity(_) => "integrity_failed",
+            ApiError::ComplianceBlocked(_) => "compliance_blocked",
         }
     }
 
@@ -148,7 +158,7 @@ impl ApiError {
 
 impl IntoResponse for ApiError {
     fn into_response(self) -> Response {
-        if let ApiError::Internal(detail) = &self {
+        if let ApiError::Internal(detail) | ApiError::Integrity(detail) = &self {
             tracing::error!(%detail, "request failed");
         }
         let status = self.status();

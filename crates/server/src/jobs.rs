@@ -217,6 +217,7 @@ pub fn registry() -> Jobs {
     crate::notify::register_exceptions(&mut jobs);
     crate::tax_reminders::register(&mut jobs);
     crate::carrier_poll::register(&mut jobs);
+    crate::vault::register(&mut jobs);
     jobs
 }
 

@@ -9,6 +9,7 @@ pub mod api;
 mod assets;
 pub mod auth;
 pub mod carrier_poll;
+pub mod compliance_gate;
 pub mod customs_docs;
 mod diff;
 pub mod error;
@@ -26,6 +27,7 @@ pub mod tax_orders;
 pub mod tax_reminders;
 pub mod trademarks;
 mod util;
+pub mod vault;
 mod web;
 pub mod workbench;
 
@@ -82,12 +84,15 @@ pub async fn serve(config: ServerConfig) -> anyhow::Result<()> {
         None => Store::open_default(&config.data_dir).await,
     }
     .context("opening the database")?;
+    let vault = tradelane_vault::Vault::from_env(&config.data_dir)
+        .context("configuring the document vault")?;
+    tracing::info!(vault = %vault.describe(), max_bytes = vault.max_bytes(), "document vault");
     let listener = tokio::net::TcpListener::bind(config.bind)
         .await
         .with_context(|| format!("binding {}", config.bind))?;
     let local = listener.local_addr().context("reading the bound address")?;
     tracing::info!(address = %local, backend = %store.backend(), "tradelane listening");
-    let state = AppState::new(store.clone(), config);
+    let state = AppState::new(store.clone(), config).with_vault(vault);
     let runner = jobs::registry().spawn(store, state.services.clone(), JOB_TICK);
     let app = build_app(state);
     axum::serve(

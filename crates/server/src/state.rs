@@ -51,6 +51,8 @@ pub struct AppState {
     pub login_limiter: Arc<LoginLimiter>,
     /// Mailer and HTTP client of the background jobs (alerts by e-mail and webhook).
     pub services: Arc<Services>,
+    /// Document vault blobs (local directory under the data dir, or S3-compatible storage).
+    pub vault: Arc<tradelane_vault::Vault>,
 }
 
 impl std::fmt::Debug for AppState {
@@ -65,12 +67,24 @@ impl std::fmt::Debug for AppState {
 impl AppState {
     pub fn new(store: Store, config: ServerConfig) -> Self {
         let services = Arc::new(Services::new(&MailSettings::from_env(&config.data_dir)));
+        let vault = tradelane_vault::Vault::from_env(&config.data_dir).unwrap_or_else(|e| {
+            // `serve` refuses to start on this error; other callers (tests) fall back to the local store.
+            tracing::error!(error = %e, "document vault configuration; using the local directory");
+            tradelane_vault::Vault::local(&config.data_dir)
+        });
         AppState {
             services,
+            vault: Arc::new(vault),
             store,
             config: Arc::new(config),
             login_limiter: Arc::new(LoginLimiter::new(LOGIN_MAX_FAILURES, LOGIN_WINDOW)),
         }
+    }
+
+    /// The same state with another document vault (tests: a small size limit, an S3 mock).
+    pub fn with_vault(mut self, vault: tradelane_vault::Vault) -> Self {
+        self.vault = Arc::new(vault);
+        self
     }
 
     /// The same state with other services (tests: a mail directory or SMTP sink).

@@ -31,6 +31,7 @@ pub mod tracking;
 pub mod trade_profile;
 pub mod trademarks;
 mod users;
+pub mod vault;
 
 #[cfg(any(test, feature = "test-support"))]
 pub mod testing;
@@ -76,6 +77,7 @@ pub use tracking::{
 };
 pub use trade_profile::{TradeProfile, TradeProfileInput, TradeRegistration};
 pub use users::normalize_email;
+pub use vault::{DocumentId, DocumentQuery, NewDocument, StoredDocument, SubjectKind};
 
 /// The database handle: cheap to clone (it wraps a connection pool).
 #[derive(Clone)]

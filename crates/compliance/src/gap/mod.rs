@@ -22,6 +22,8 @@ pub enum DocSubject {
     Sku(SkuCode),
     /// Every SKU of a family (e.g. colour variants sharing a test report).
     Family(String),
+    /// Every SKU carrying a catalogue tag (the vault's way of naming a family).
+    Tag(String),
     /// The seller as a whole (registrations, responsible person agreements).
     Seller,
 }
@@ -54,6 +56,8 @@ pub struct GapSku {
     pub code: SkuCode,
     /// Family, when documents are shared across variants.
     pub family: Option<String>,
+    /// Catalogue tags: documents filed for a tag count for every SKU carrying it.
+    pub tags: Vec<String>,
     /// The product profile the requirements are chosen by.
     pub profile: ProductProfile,
 }
@@ -64,6 +68,7 @@ impl GapSku {
         GapSku {
             code: record.code.clone(),
             family,
+            tags: record.tags.clone(),
             profile: crate::requirements::derive_profile(record).profile,
         }
     }
@@ -248,6 +253,7 @@ pub struct DocIndex<'d> {
     docs: &'d [OnFileDocument],
     by_sku: HashMap<&'d str, Vec<usize>>,
     by_family: HashMap<&'d str, Vec<usize>>,
+    by_tag: HashMap<&'d str, Vec<usize>>,
     seller: Vec<usize>,
 }
 
@@ -258,12 +264,14 @@ impl<'d> DocIndex<'d> {
             docs,
             by_sku: HashMap::new(),
             by_family: HashMap::new(),
+            by_tag: HashMap::new(),
             seller: Vec::new(),
         };
         for (i, d) in docs.iter().enumerate() {
             match &d.subject {
                 DocSubject::Sku(code) => index.by_sku.entry(code.as_str()).or_default().push(i),
                 DocSubject::Family(f) => index.by_family.entry(f.as_str()).or_default().push(i),
+                DocSubject::Tag(t) => index.by_tag.entry(t.as_str()).or_default().push(i),
                 DocSubject::Seller => index.seller.push(i),
             }
         }
@@ -278,7 +286,15 @@ impl<'d> DocIndex<'d> {
             .and_then(|f| self.by_family.get(f))
             .into_iter()
             .flatten();
-        own.chain(family).chain(self.seller.iter()).copied()
+        let tags = sku
+            .tags
+            .iter()
+            .filter_map(|t| self.by_tag.get(t.as_str()))
+            .flatten();
+        own.chain(family)
+            .chain(tags)
+            .chain(self.seller.iter())
+            .copied()
     }
 }
 
@@ -527,6 +543,51 @@ pub fn gap_rows(cells: &[GapCell<'_>], skus: &[GapSku], docs: &[OnFileDocument])
         }
     }
     rows
+}
+
+/// Days before expiry at which a reminder is raised, largest first.
+pub const EXPIRY_REMINDER_DAYS: [i32; 3] = [90, 60, 30];
+
+/// The reminder due for a document, seen on `today`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum ExpiryReminder {
+    /// Within `threshold` days of expiry (the smallest of [`EXPIRY_REMINDER_DAYS`] reached).
+    Before {
+        /// 90, 60 or 30.
+        threshold: i32,
+        /// Days from today to the last valid day (0 = expires today).
+        days_left: i32,
+    },
+    /// Past its last valid day.
+    Expired,
+}
+
+impl ExpiryReminder {
+    /// Part of the alert's dedupe key: `90d`, `60d`, `30d`, `expired`. Each is raised once per document.
+    pub fn key(&self) -> String {
+        match self {
+            ExpiryReminder::Before { threshold, .. } => format!("{threshold}d"),
+            ExpiryReminder::Expired => "expired".into(),
+        }
+    }
+}
+
+/// Which reminder is due for a document whose last valid day is `expires`: none while more than 90 days remain,
+/// then the smallest threshold reached (so a job that first looks 25 days before expiry raises the 30-day
+/// reminder only, not all three), and `Expired` after the last valid day.
+pub fn expiry_reminder(today: Date, expires: Date) -> Option<ExpiryReminder> {
+    let days_left = (expires - today).get_days();
+    if days_left < 0 {
+        return Some(ExpiryReminder::Expired);
+    }
+    EXPIRY_REMINDER_DAYS
+        .iter()
+        .rev()
+        .find(|t| days_left <= **t)
+        .map(|&threshold| ExpiryReminder::Before {
+            threshold,
+            days_left,
+        })
 }
 
 /// Why a listing export or shipment is blocked.

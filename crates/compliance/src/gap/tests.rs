@@ -12,6 +12,7 @@ fn lamp() -> GapSku {
     GapSku {
         code: SkuCode::parse("LAMP-1").unwrap(),
         family: Some("LAMP".into()),
+        tags: vec!["desk-lamps".into()],
         profile: p,
     }
 }
@@ -397,4 +398,91 @@ mod properties {
             }
         }
     }
+}
+
+#[test]
+fn tag_documents_count_for_every_sku_with_the_tag() {
+    let pack = pack();
+    let sku = lamp();
+    let de = Country::parse("DE").unwrap();
+    let today = date(2026, 6, 1);
+    let options = GapOptions {
+        today,
+        expiring_within_days: 90,
+    };
+    let none = gap_report(&pack, std::slice::from_ref(&sku), &[de], &[], options);
+    let missing_before = none[0]
+        .lines
+        .iter()
+        .filter(|l| matches!(l.status, LineStatus::Missing))
+        .count();
+    let docs: Vec<OnFileDocument> = ["eu_doc", "test_report", "technical_file"]
+        .iter()
+        .map(|t| doc(t, t, DocSubject::Tag("desk-lamps".into()), None))
+        .collect();
+    let with = gap_report(&pack, std::slice::from_ref(&sku), &[de], &docs, options);
+    let missing_after = with[0]
+        .lines
+        .iter()
+        .filter(|l| matches!(l.status, LineStatus::Missing))
+        .count();
+    assert!(
+        missing_after < missing_before,
+        "{missing_after} < {missing_before}"
+    );
+    // Another tag does not count.
+    let other: Vec<OnFileDocument> = docs
+        .iter()
+        .map(|d| OnFileDocument {
+            subject: DocSubject::Tag("garden".into()),
+            ..d.clone()
+        })
+        .collect();
+    let without = gap_report(&pack, std::slice::from_ref(&sku), &[de], &other, options);
+    assert_eq!(without[0].lines, none[0].lines);
+}
+
+#[test]
+fn expiry_reminders_fire_at_the_smallest_threshold_reached() {
+    let exp = date(2026, 12, 31);
+    let at = |d: Date| expiry_reminder(d, exp);
+    assert_eq!(at(date(2026, 9, 1)), None, "121 days left");
+    assert_eq!(
+        at(date(2026, 10, 2)),
+        Some(ExpiryReminder::Before {
+            threshold: 90,
+            days_left: 90
+        })
+    );
+    assert_eq!(
+        at(date(2026, 11, 1)),
+        Some(ExpiryReminder::Before {
+            threshold: 60,
+            days_left: 60
+        })
+    );
+    assert_eq!(
+        at(date(2026, 12, 20)),
+        Some(ExpiryReminder::Before {
+            threshold: 30,
+            days_left: 11
+        })
+    );
+    assert_eq!(
+        at(exp),
+        Some(ExpiryReminder::Before {
+            threshold: 30,
+            days_left: 0
+        })
+    );
+    assert_eq!(at(date(2027, 1, 1)), Some(ExpiryReminder::Expired));
+    assert_eq!(ExpiryReminder::Expired.key(), "expired");
+    assert_eq!(
+        ExpiryReminder::Before {
+            threshold: 60,
+            days_left: 3
+        }
+        .key(),
+        "60d"
+    );
 }

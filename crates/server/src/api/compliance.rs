@@ -1,8 +1,9 @@
 //! Product compliance API: the SKU × market gap matrix of the organisation's catalogue and the explanation of
 //! which requirements apply to one SKU in one market (tradelane-compliance, built-in requirements pack).
 //!
-//! There is no document vault yet, so the gap report runs against an empty document list: every required
-//! document is missing, and each response says so in `note`. Unknown markets or categories come back as
+//! The gap report runs against the documents on file in the vault (`crate::vault`): a requirement is met by a
+//! valid matching document, expiring within 90 days, expired (never shown as valid) or missing, each line with
+//! the reason naming the requirement and the document. Unknown markets or categories come back as
 //! `not_covered` with the reason, never as compliant.
 
 use std::sync::LazyLock;
@@ -11,7 +12,7 @@ use axum::Json;
 use axum::extract::{Query, State};
 use jiff::civil::Date;
 use serde::{Deserialize, Serialize};
-use tradelane_compliance::gap::{CellStatus, GapOptions, GapSku, gap_report};
+use tradelane_compliance::gap::{CellStatus, GapOptions, GapSku, LineStatus, gap_report};
 use tradelane_compliance::requirements::{Requirement, RequirementPack, derive_profile};
 use tradelane_domain::{Country, SkuCode};
 use tradelane_store::OrgId;
@@ -28,9 +29,13 @@ pub const MAX_MARKETS: usize = 40;
 /// Requirements expiring within this many days show as expiring.
 const EXPIRING_WITHIN_DAYS: i32 = 90;
 
-/// Shown with every gap result until documents can be uploaded.
-pub const NO_VAULT_NOTE: &str = "No document vault yet: no certificates, test reports or registrations are on \
-    file, so every required document is shown as missing.";
+/// What every gap result is based on.
+pub fn vault_note(documents: usize) -> String {
+    format!(
+        "Evaluated against {documents} document(s) on file in the vault; a requirement without a valid matching \
+         document is missing, an expired document never counts."
+    )
+}
 
 static PACK: LazyLock<Result<RequirementPack, String>> = LazyLock::new(|| {
     RequirementPack::builtin().map_err(|errs| {
@@ -41,7 +46,7 @@ static PACK: LazyLock<Result<RequirementPack, String>> = LazyLock::new(|| {
     })
 });
 
-fn pack() -> ApiResult<&'static RequirementPack> {
+pub fn pack() -> ApiResult<&'static RequirementPack> {
     PACK.as_ref()
         .map_err(|e| ApiError::internal("the built-in requirements pack is invalid", e))
 }
@@ -115,7 +120,8 @@ pub struct GapLineResponse {
 pub struct GapCellResponse {
     /// ISO alpha-2.
     pub market: String,
-    /// met, expiring, missing, not_applicable, not_covered.
+    /// met, expiring, expired (a required document has expired, none is missing), missing, not_applicable,
+    /// not_covered.
     pub status: String,
     /// One-line explanation (counts, or why not covered).
     pub summary: String,
@@ -135,8 +141,10 @@ pub struct GapSkuResponse {
 /// The gap matrix of the organisation's catalogue.
 #[derive(Debug, Clone, Serialize, ToSchema)]
 pub struct GapResponse {
-    /// What the report is based on (no document vault yet).
+    /// What the report is based on (documents on file).
     pub note: String,
+    /// Documents on file in the organisation's vault.
+    pub documents: usize,
     /// Rules in force on this day.
     #[schema(value_type = String, format = Date)]
     pub date: Date,
@@ -172,6 +180,10 @@ pub async fn gap_matrix(
 ) -> ApiResult<GapResponse> {
     let pack = pack()?;
     let stored = state.store.all_skus(org).await?;
+    let docs = state
+        .store
+        .list_documents(org, &tradelane_store::DocumentQuery::default())
+        .await?;
     let markets = markets.to_vec();
     // Pure but CPU-bound for large catalogues: keep it off the request threads.
     tokio::task::spawn_blocking(move || {
@@ -183,7 +195,8 @@ pub async fn gap_matrix(
             today: date,
             expiring_within_days: EXPIRING_WITHIN_DAYS,
         };
-        let cells = gap_report(pack, &skus, &markets, &[], options);
+        let evidence = crate::vault::on_file(&docs);
+        let cells = gap_report(pack, &skus, &markets, &evidence, options);
         let mut out: Vec<GapSkuResponse> = stored
             .iter()
             .zip(&skus)
@@ -198,9 +211,18 @@ pub async fn gap_matrix(
             let Some(sku) = out.get_mut(cell.sku) else {
                 continue;
             };
+            let mut status = cell_status_name(&cell.status);
+            // Missing in the engine covers expired too; name it when nothing required is plainly missing.
+            if status == "missing"
+                && !cell.lines.iter().any(|l| {
+                    l.requirement.conditional.is_none() && matches!(l.status, LineStatus::Missing)
+                })
+            {
+                status = "expired";
+            }
             sku.cells.push(GapCellResponse {
                 market: cell.market.code().to_string(),
-                status: cell_status_name(&cell.status).to_string(),
+                status: status.to_string(),
                 summary: cell.summary(),
                 lines: cell
                     .lines
@@ -210,7 +232,7 @@ pub async fn gap_matrix(
                         title: l.requirement.title_en.clone(),
                         kind: enum_name(&l.requirement.kind),
                         status: l.status.name().to_string(),
-                        reason: l.reason(&[]),
+                        reason: l.reason(&evidence),
                         source: l.requirement.source.clone(),
                         uncertain: l.requirement.uncertain,
                         conditional: l.requirement.conditional.clone(),
@@ -219,7 +241,8 @@ pub async fn gap_matrix(
             });
         }
         GapResponse {
-            note: NO_VAULT_NOTE.to_string(),
+            note: vault_note(docs.len()),
+            documents: docs.len(),
             date,
             pack: format!("{} {}", pack.pack_id, pack.pack_version),
             markets: markets.iter().map(|m| m.code().to_string()).collect(),
@@ -239,8 +262,8 @@ pub struct GapParams {
     pub date: Option<String>,
 }
 
-/// SKU × market gap matrix of the catalogue: per cell met / expiring / missing / not applicable / not
-/// covered, with every requirement line and its reason. No document vault yet: required documents are missing.
+/// SKU × market gap matrix of the catalogue against the documents on file: per cell met / expiring / expired /
+/// missing / not applicable / not covered, with every requirement line and its reason.
 #[utoipa::path(get, path = "/compliance/gap", tag = "compliance", params(GapParams),
     responses((status = 200, body = GapResponse), (status = 401, body = ErrorBody), (status = 422, body = ErrorBody)))]
 pub async fn get_gap(
@@ -414,7 +437,6 @@ pub fn line_needs_action(status: &str) -> bool {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use tradelane_compliance::gap::LineStatus;
 
     #[test]
     fn markets_default_dedupe_and_reject_bad_codes() {

@@ -277,6 +277,10 @@ pub struct ExportBody {
     pub mapping: Option<String>,
     /// Mark the exported listings `exported` (default true).
     pub mark_exported: Option<bool>,
+    /// Export although compliance items for a SKU are missing or expired in the listing's market (owners
+    /// only; audited as `compliance.override`). Without it such an export answers 409 `compliance_blocked`.
+    #[serde(default)]
+    pub override_reason: Option<String>,
 }
 
 #[derive(Debug, Deserialize, ToSchema)]
@@ -808,7 +812,41 @@ pub async fn export_file(
     mapping: &str,
     mark: bool,
     sheet: &str,
+    override_reason: Option<&str>,
 ) -> ApiResult<(Vec<u8>, &'static str, &'static str)> {
+    // The compliance gate: every listing whose market is known (marketplace suffix or locale region).
+    let pairs: Vec<(String, tradelane_domain::Country)> = listings
+        .iter()
+        .filter_map(|l| {
+            crate::compliance_gate::listing_market(&l.marketplace, &l.locale)
+                .map(|m| (l.sku_code.clone(), m))
+        })
+        .collect();
+    if !pairs.is_empty() {
+        let blockers = crate::compliance_gate::blockers_for(
+            &state.store,
+            p.org_id,
+            &pairs,
+            tradelane_compliance::requirements::BlockTarget::Listing,
+            crate::vault::today_utc(),
+        )
+        .await?;
+        let ids: Vec<String> = listings.iter().map(|l| l.id.0.to_string()).collect();
+        let mut entity = format!("listings {}", ids.join(","));
+        if entity.chars().count() > 190 {
+            entity = format!("{} listings", listings.len());
+        }
+        crate::compliance_gate::authorise(
+            &state.store,
+            &p.actor(),
+            p.role,
+            tradelane_compliance::requirements::BlockTarget::Listing,
+            &entity,
+            &blockers,
+            override_reason,
+        )
+        .await?;
+    }
     let text = export::preset(mapping).unwrap_or(mapping);
     let layout =
         export::Layout::parse(text).map_err(|e| ApiError::validation("mapping", mapping, &e))?;
@@ -841,7 +879,9 @@ pub async fn export_file(
             (BinaryFileDoc = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"),
         )),
         (status = 401, body = ErrorBody), (status = 403, body = ErrorBody),
-        (status = 409, body = ErrorBody), (status = 422, body = ErrorBody)))]
+        (status = 409, description = "a listing is not approved, or `compliance_blocked`: a required compliance \
+            item is missing or expired for a SKU in the listing's market", body = ErrorBody),
+        (status = 422, body = ErrorBody)))]
 pub async fn export_listings(
     State(state): State<AppState>,
     p: Principal,
@@ -872,6 +912,7 @@ pub async fn export_listings(
         body.mapping.as_deref().unwrap_or("amazon"),
         mark,
         &sheet,
+        body.override_reason.as_deref(),
     )
     .await?;
     let disposition = format!("attachment; filename=\"listings-{sheet}.{ext}\"");

@@ -22,6 +22,7 @@ pub mod tracking_ops;
 pub mod trademarks;
 pub mod transfer;
 pub mod users;
+pub mod vault;
 pub mod webhooks;
 
 use axum::Router;
@@ -56,7 +57,7 @@ use crate::state::AppState;
         (name = "listings", description = "Listing QA: marketplace rules, claims, units, sizes, glossary"),
         (name = "tracking", description = "Shipments, tracking events, webhooks, unmapped codes"),
         (name = "landed-cost", description = "Landed cost quotes, rule packs and FX rates"),
-        (name = "compliance", description = "Product compliance: requirements per SKU and market, gap matrix"),
+        (name = "compliance", description = "Product compliance: requirements per SKU and market, gap matrix, document vault"),
         (name = "alerts", description = "Alert inbox, subscription rules, outgoing webhooks and their delivery log"),
         (name = "exceptions", description = "Shipment exception rules and the exceptions board"),
         (name = "tax", description = "Tax obligations: orders, registration thresholds, filing calendar"),
@@ -110,6 +111,7 @@ fn v1() -> OpenApiRouter<AppState> {
         .merge(landed_cost::routes())
         .merge(shipments::routes())
         .merge(compliance::routes())
+        .merge(vault::routes())
         .merge(alerts::routes())
         .merge(exceptions::routes())
         .merge(tax::routes())

@@ -71,6 +71,11 @@ struct CompliancePage {
     legend: Vec<(&'static str, &'static str)>,
     /// Link to the CSV export of the same markets.
     export_href: String,
+    export_xlsx_href: String,
+    /// Status lines of the selected cell: (status, requirement id, title, reason).
+    cell_lines: Vec<(String, String, String, String)>,
+    /// The document vault (for the selected SKU when one is open).
+    docs_href: String,
 }
 
 /// Decodes one `application/x-www-form-urlencoded` component (`+` is a space).
@@ -98,7 +103,7 @@ fn decode(text: &str) -> String {
 }
 
 /// Encodes a query component (unreserved characters kept).
-fn encode(text: &str) -> String {
+pub(super) fn encode(text: &str) -> String {
     let mut out = String::with_capacity(text.len());
     for b in text.bytes() {
         if b.is_ascii_alphanumeric() || matches!(b, b'-' | b'_' | b'.' | b'~') {
@@ -283,6 +288,21 @@ pub async fn page(
         query.market.as_deref().unwrap_or(""),
     );
     let rows = rows_from(&gap, &t, &base, sel);
+    let cell_lines = gap
+        .skus
+        .iter()
+        .filter(|s| s.code == sel.0)
+        .flat_map(|s| s.cells.iter().filter(|c| c.market == sel.1))
+        .flat_map(|c| c.lines.iter())
+        .map(|l| {
+            (
+                l.status.clone(),
+                l.requirement.clone(),
+                l.title.clone(),
+                l.reason.clone(),
+            )
+        })
+        .collect();
     let choices = SELECTABLE_MARKETS
         .iter()
         .filter_map(|m| Country::parse(m).ok())
@@ -303,7 +323,7 @@ pub async fn page(
     Ok(CompliancePage {
         t,
         css_url: crate::assets::asset_url("compliance.css"),
-        note: t.t("compliance.no_vault").to_string(),
+        note: t.tf("vault.gap_note", &[("n", &gap.documents.to_string())]),
         date: gap.date.to_string(),
         pack: gap.pack.clone(),
         markets: gap.markets.clone(),
@@ -314,6 +334,7 @@ pub async fn page(
         legend: [
             "met",
             "expiring",
+            "expired",
             "missing",
             "not_applicable",
             "not_covered",
@@ -322,6 +343,12 @@ pub async fn page(
         .map(|s| (s, status_key(s)))
         .collect(),
         export_href: format!("/compliance/gap.csv?{base}"),
+        export_xlsx_href: format!("/compliance/gap.xlsx?{base}"),
+        cell_lines,
+        docs_href: match &query.sku {
+            Some(sku) => format!("/compliance/documents?sku={}", encode(sku)),
+            None => "/compliance/documents".to_string(),
+        },
         l,
     }
     .into_response())
@@ -342,59 +369,90 @@ fn csv_field(text: &str) -> String {
     }
 }
 
+const EXPORT_HEADERS: [&str; 9] = [
+    "sku",
+    "market",
+    "requirement",
+    "title",
+    "status",
+    "reason",
+    "source",
+    "uncertain",
+    "conditional",
+];
+
+/// One row per requirement line, or per cell without lines (not covered / not applicable).
+fn export_rows(gap: &GapResponse) -> Vec<[String; 9]> {
+    let mut rows = Vec::new();
+    for sku in &gap.skus {
+        for cell in &sku.cells {
+            if cell.lines.is_empty() {
+                rows.push([
+                    sku.code.clone(),
+                    cell.market.clone(),
+                    String::new(),
+                    String::new(),
+                    cell.status.clone(),
+                    cell.summary.clone(),
+                    String::new(),
+                    "false".into(),
+                    String::new(),
+                ]);
+            }
+            for line in &cell.lines {
+                rows.push([
+                    sku.code.clone(),
+                    cell.market.clone(),
+                    line.requirement.clone(),
+                    line.title.clone(),
+                    line.status.clone(),
+                    line.reason.clone(),
+                    line.source.clone(),
+                    line.uncertain.to_string(),
+                    line.conditional.clone().unwrap_or_default(),
+                ]);
+            }
+        }
+    }
+    rows
+}
+
+async fn export_gap(
+    state: &AppState,
+    user: &crate::auth::Principal,
+    raw: Option<&str>,
+) -> Result<GapResponse, PageError> {
+    let l = Layout::for_user(user, "compliance", "/compliance");
+    let t = l.t;
+    let query = parse_query(raw);
+    let today = jiff::tz::TimeZone::UTC
+        .to_datetime(jiff::Timestamp::now())
+        .date();
+    gap_matrix(state, user.org_id, &query.markets, today)
+        .await
+        .map_err(|e| {
+            tracing::error!(error = %e, "compliance gap export");
+            l.error(StatusCode::INTERNAL_SERVER_ERROR, t.t("error.internal"))
+        })
+}
+
 /// The gap matrix as CSV (one row per requirement line, or per cell without lines), for the selected markets.
 pub async fn export_csv(
     State(state): State<AppState>,
     PageUser(user): PageUser,
     RawQuery(raw): RawQuery,
 ) -> Result<Response, PageError> {
-    let l = Layout::for_user(&user, "compliance", "/compliance");
-    let t = l.t;
-    let query = parse_query(raw.as_deref());
-    let today = jiff::tz::TimeZone::UTC
-        .to_datetime(jiff::Timestamp::now())
-        .date();
-    let gap = gap_matrix(&state, user.org_id, &query.markets, today)
-        .await
-        .map_err(|e| {
-            tracing::error!(error = %e, "compliance gap export");
-            l.error(StatusCode::INTERNAL_SERVER_ERROR, t.t("error.internal"))
-        })?;
-    let mut out =
-        String::from("sku,market,requirement,title,status,reason,source,uncertain,conditional\r\n");
-    for sku in &gap.skus {
-        for cell in &sku.cells {
-            if cell.lines.is_empty() {
-                let fields = [
-                    sku.code.as_str(),
-                    cell.market.as_str(),
-                    "",
-                    "",
-                    cell.status.as_str(),
-                    cell.summary.as_str(),
-                    "",
-                    "false",
-                    "",
-                ];
-                out.push_str(&fields.map(csv_field).join(","));
-                out.push_str("\r\n");
-            }
-            for line in &cell.lines {
-                let fields = [
-                    sku.code.as_str(),
-                    cell.market.as_str(),
-                    line.requirement.as_str(),
-                    line.title.as_str(),
-                    line.status.as_str(),
-                    line.reason.as_str(),
-                    line.source.as_str(),
-                    if line.uncertain { "true" } else { "false" },
-                    line.conditional.as_deref().unwrap_or(""),
-                ];
-                out.push_str(&fields.map(csv_field).join(","));
-                out.push_str("\r\n");
-            }
-        }
+    let gap = export_gap(&state, &user, raw.as_deref()).await?;
+    let mut out = EXPORT_HEADERS.join(",");
+    out.push_str("\r\n");
+    for row in export_rows(&gap) {
+        out.push_str(
+            &row.iter()
+                .map(|f| csv_field(f))
+                .collect::<Vec<_>>()
+                .join(","),
+        );
+        out.push_str("\r\n");
     }
     Ok((
         [
@@ -409,6 +467,90 @@ pub async fn export_csv(
         ],
         // A BOM so Excel opens the UTF-8 file with the right encoding.
         format!("\u{feff}{out}"),
+    )
+        .into_response())
+}
+
+/// Background colour of a status cell in the XLSX export (the page's colours).
+fn status_colour(status: &str) -> u32 {
+    match status {
+        "met" => 0xDCF5E3,
+        "expiring" => 0xFFF1CC,
+        "missing" | "expired" => 0xFDE2DF,
+        "not_covered" => 0xE2E6EB,
+        _ => 0xF1F3F5,
+    }
+}
+
+/// The gap matrix as XLSX: a "matrix" sheet (SKU × market, colour-coded cell status) and a "lines" sheet with
+/// the same rows as the CSV.
+pub fn gap_xlsx(gap: &GapResponse) -> Result<Vec<u8>, rust_xlsxwriter::XlsxError> {
+    use rust_xlsxwriter::{Color, Format, Workbook};
+    let mut wb = Workbook::new();
+    let bold = Format::new().set_bold();
+    let matrix = wb.add_worksheet();
+    matrix.set_name("matrix")?;
+    matrix.write_string_with_format(0, 0, "sku", &bold)?;
+    matrix.write_string_with_format(0, 1, "title", &bold)?;
+    matrix.write_string_with_format(0, 2, "category", &bold)?;
+    for (i, m) in gap.markets.iter().enumerate() {
+        matrix.write_string_with_format(0, 3 + i as u16, m, &bold)?;
+    }
+    for (r, sku) in gap.skus.iter().enumerate() {
+        let row = 1 + r as u32;
+        matrix.write_string(row, 0, &sku.code)?;
+        matrix.write_string(row, 1, &sku.title)?;
+        matrix.write_string(row, 2, &sku.category)?;
+        for (c, cell) in sku.cells.iter().enumerate() {
+            let f = Format::new().set_background_color(Color::RGB(status_colour(&cell.status)));
+            matrix.write_string_with_format(row, 3 + c as u16, &cell.status, &f)?;
+        }
+    }
+    matrix.set_column_width(0, 18)?;
+    matrix.set_column_width(1, 36)?;
+    let lines = wb.add_worksheet();
+    lines.set_name("lines")?;
+    for (c, h) in EXPORT_HEADERS.iter().enumerate() {
+        lines.write_string_with_format(0, c as u16, *h, &bold)?;
+    }
+    for (r, row) in export_rows(gap).iter().enumerate() {
+        for (c, v) in row.iter().enumerate() {
+            if c == 4 {
+                let f = Format::new().set_background_color(Color::RGB(status_colour(v)));
+                lines.write_string_with_format(1 + r as u32, c as u16, v, &f)?;
+            } else {
+                lines.write_string(1 + r as u32, c as u16, v)?;
+            }
+        }
+    }
+    lines.set_column_width(5, 80)?;
+    wb.save_to_buffer()
+}
+
+/// The gap matrix as XLSX, for the selected markets.
+pub async fn export_xlsx(
+    State(state): State<AppState>,
+    PageUser(user): PageUser,
+    RawQuery(raw): RawQuery,
+) -> Result<Response, PageError> {
+    let gap = export_gap(&state, &user, raw.as_deref()).await?;
+    let l = Layout::for_user(&user, "compliance", "/compliance");
+    let bytes = gap_xlsx(&gap).map_err(|e| {
+        tracing::error!(error = %e, "compliance gap xlsx");
+        l.error(StatusCode::INTERNAL_SERVER_ERROR, l.t.t("error.internal"))
+    })?;
+    Ok((
+        [
+            (
+                axum::http::header::CONTENT_TYPE,
+                "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet".to_string(),
+            ),
+            (
+                axum::http::header::CONTENT_DISPOSITION,
+                format!("attachment; filename=\"compliance-gap-{}.xlsx\"", gap.date),
+            ),
+        ],
+        bytes,
     )
         .into_response())
 }
@@ -450,4 +592,5 @@ pub(super) fn routes() -> axum::Router<crate::state::AppState> {
     axum::Router::new()
         .route("/compliance", get(page))
         .route("/compliance/gap.csv", get(export_csv))
+        .route("/compliance/gap.xlsx", get(export_xlsx))
 }

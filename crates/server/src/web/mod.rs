@@ -17,6 +17,7 @@ mod tax;
 mod tracking_ops;
 mod tracking_setup;
 mod users;
+mod vault;
 mod views;
 mod watchlist;
 mod workbench;
@@ -61,6 +62,7 @@ pub fn router() -> Router<AppState> {
         .merge(listings::routes())
         .merge(workbench::routes())
         .merge(compliance::routes())
+        .merge(vault::routes())
         .merge(alerts::routes())
         .merge(tax::routes())
         .merge(customs_docs::routes())

@@ -790,6 +790,9 @@ pub struct ExportParams {
     mapping: String,
     #[serde(default)]
     include_exported: Option<String>,
+    /// Owner's reason to export despite compliance blockers (audited).
+    #[serde(default)]
+    override_reason: String,
 }
 
 #[derive(Template, WebTemplate)]
@@ -922,9 +925,18 @@ pub async fn export_download(
     } else {
         p.mapping.as_str()
     };
-    let (bytes, ct, ext) = export_file(&state, &user, list, &p.format, mapping, true, &sheet)
-        .await
-        .map_err(fail)?;
+    let (bytes, ct, ext) = export_file(
+        &state,
+        &user,
+        list,
+        &p.format,
+        mapping,
+        true,
+        &sheet,
+        blank(&p.override_reason),
+    )
+    .await
+    .map_err(fail)?;
     let mut resp = bytes.into_response();
     resp.headers_mut()
         .insert(header::CONTENT_TYPE, HeaderValue::from_static(ct));

@@ -111,6 +111,18 @@ impl TestApp {
         }
     }
 
+    /// The same store behind an app whose state is changed by `f` (e.g. another document vault).
+    pub fn with_state(mut self, f: impl FnOnce(AppState) -> AppState) -> TestApp {
+        let config = ServerConfig {
+            bind: "127.0.0.1:0".parse().expect("addr"),
+            database_url: Some(self.store.url().to_string()),
+            data_dir: PathBuf::from(self._dir.path()),
+            secure_cookies: false,
+        };
+        self.app = build_app(f(AppState::new(self.store.store().clone(), config)));
+        self
+    }
+
     pub async fn org(&self, name: &str) -> OrgId {
         self.store.create_org(name).await.expect("org").id
     }

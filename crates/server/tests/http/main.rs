@@ -19,3 +19,4 @@ mod skus;
 mod tax;
 mod tracking_ops;
 mod trademarks;
+mod vault;

@@ -1,8 +1,8 @@
 //! `tradelane compliance gap|requirements|screen`, `tradelane customs check`, `tradelane tax thresholds`:
 //! the compliance engines (tradelane-compliance) over the organisation's catalogue and the seller's files.
 //!
-//! There is no document vault yet, so the gap report evaluates every SKU against an empty document list:
-//! each required document is reported missing, and the output says so rather than implying anything is on file.
+//! The gap report evaluates every SKU against the documents on file in the vault (`compliance docs`): an
+//! expired document never counts, and the output says how many documents it was based on.
 
 use std::collections::BTreeMap;
 use std::io::Read;
@@ -29,9 +29,13 @@ use crate::output::{Listing as OutListing, print_json, print_listing, write_tabl
 /// Markets of the gap report when `--markets` is not given.
 pub const DEFAULT_MARKETS: &str = "DE,FR,GB,US,JP";
 
-/// Said wherever gap results are shown, until documents can be uploaded.
-pub const NO_VAULT_NOTE: &str = "No document vault yet: no certificates, test reports or registrations are on \
-    file, so every required document is shown as missing.";
+/// Said wherever gap results are shown: what they are based on.
+pub fn vault_note(documents: usize) -> String {
+    format!(
+        "Based on {documents} document(s) on file in the vault (`tradelane compliance docs list`); a requirement \
+         without a valid matching document is missing, an expired document never counts."
+    )
+}
 
 #[derive(Debug, Subcommand)]
 pub enum ComplianceCommand {
@@ -48,6 +52,9 @@ pub enum ComplianceCommand {
     /// The allowlist of the seller's own and licensed brands (never reported by screening): list, add, rm.
     #[command(subcommand)]
     Allow(crate::commands::watchlist::AllowCommand),
+    /// The document vault: certificates, test reports and declarations per SKU, tag or seller.
+    #[command(subcommand)]
+    Docs(crate::commands::vault::DocsCommand),
 }
 
 #[derive(Debug, Args)]
@@ -190,6 +197,7 @@ pub async fn run(global: &GlobalOpts, cmd: ComplianceCommand) -> Result<()> {
             crate::commands::watchlist::run_watchlist(global, cmd).await
         }
         ComplianceCommand::Allow(cmd) => crate::commands::watchlist::run_allow(global, cmd).await,
+        ComplianceCommand::Docs(cmd) => crate::commands::vault::run(global, cmd).await,
     }
 }
 
@@ -215,7 +223,8 @@ pub async fn run_tax(global: &GlobalOpts, cmd: TaxCommand) -> Result<()> {
 
 #[derive(Serialize)]
 struct GapJson<'a> {
-    note: &'static str,
+    note: String,
+    documents: usize,
     date: String,
     markets: Vec<&'static str>,
     skus: usize,
@@ -277,19 +286,26 @@ async fn gap(global: &GlobalOpts, args: &GapArgs) -> Result<()> {
         today: date,
         expiring_within_days: 90,
     };
-    let cells = gap_report(&pack, &skus, &markets, &[], options);
-    let rows = gap_rows(&cells, &skus, &[]);
+    let docs = store
+        .list_documents(org.id, &tradelane_store::DocumentQuery::default())
+        .await
+        .context("reading the document vault")?;
+    let evidence = tradelane_server::vault::on_file(&docs);
+    let note = vault_note(docs.len());
+    let cells = gap_report(&pack, &skus, &markets, &evidence, options);
+    let rows = gap_rows(&cells, &skus, &evidence);
     let format = global.format.unwrap_or(OutputFormat::Table);
     match format {
         OutputFormat::Json => print_json(&GapJson {
-            note: NO_VAULT_NOTE,
+            note: note.clone(),
+            documents: docs.len(),
             date: date.to_string(),
             markets: markets.iter().map(|m| m.code()).collect(),
             skus: skus.len(),
             rows: &rows,
         }),
         OutputFormat::Csv => {
-            eprintln!("note: {NO_VAULT_NOTE}");
+            eprintln!("note: {note}");
             let headers = [
                 "sku",
                 "market",
@@ -329,7 +345,7 @@ async fn gap(global: &GlobalOpts, args: &GapArgs) -> Result<()> {
         OutputFormat::Xlsx => bail!("--format xlsx is not available for `compliance gap`; use csv"),
         OutputFormat::Table => {
             println!("Compliance gap report for {} on {date}", org.name);
-            println!("{NO_VAULT_NOTE}");
+            println!("{note}");
             println!();
             if skus.is_empty() {
                 println!("The catalogue is empty: import SKUs with `tradelane sku import`.");

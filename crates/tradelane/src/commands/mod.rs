@@ -21,6 +21,7 @@ pub mod token;
 pub mod track;
 pub mod tracking_ops;
 pub mod user;
+pub mod vault;
 pub mod watchlist;
 
 use anyhow::Result;

@@ -43,7 +43,7 @@ fn gap_lists_the_power_bank_as_needing_un38_3_and_says_nothing_is_on_file() {
         assert!(
             report["note"]
                 .as_str()
-                .is_some_and(|n| n.contains("No document vault")),
+                .is_some_and(|n| n.contains("0 document(s) on file")),
             "[{}] {report}",
             env.backend
         );
@@ -72,7 +72,7 @@ fn gap_lists_the_power_bank_as_needing_un38_3_and_says_nothing_is_on_file() {
 
         let table = env.ok(&["compliance", "gap", "--org", ORG, "--markets", "DE,ZA"]);
         assert!(
-            table.stdout.contains("No document vault yet"),
+            table.stdout.contains("0 document(s) on file"),
             "{}",
             table.stdout
         );

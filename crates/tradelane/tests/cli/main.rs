@@ -19,4 +19,5 @@ mod listing_work;
 mod listings;
 mod tax;
 mod tracking;
+mod vault;
 mod watchlist;
