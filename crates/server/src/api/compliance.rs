@@ -434,6 +434,14 @@ pub fn line_needs_action(status: &str) -> bool {
     matches!(status, "missing" | "expired")
 }
 
+/// This module's routes, merged into `/api/v1`.
+pub(super) fn routes() -> utoipa_axum::router::OpenApiRouter<crate::state::AppState> {
+    use utoipa_axum::routes;
+    utoipa_axum::router::OpenApiRouter::new()
+        .routes(routes!(get_gap))
+        .routes(routes!(get_requirements))
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -460,12 +468,4 @@ mod tests {
         assert!(line_needs_action(LineStatus::Missing.name()));
         assert!(!line_needs_action(LineStatus::Instruction.name()));
     }
-}
-
-/// This module's routes, merged into `/api/v1`.
-pub(super) fn routes() -> utoipa_axum::router::OpenApiRouter<crate::state::AppState> {
-    use utoipa_axum::routes;
-    utoipa_axum::router::OpenApiRouter::new()
-        .routes(routes!(get_gap))
-        .routes(routes!(get_requirements))
 }

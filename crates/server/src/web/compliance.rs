@@ -555,6 +555,15 @@ pub async fn export_xlsx(
         .into_response())
 }
 
+/// This module's pages, merged into the web router.
+pub(super) fn routes() -> axum::Router<crate::state::AppState> {
+    use axum::routing::get;
+    axum::Router::new()
+        .route("/compliance", get(page))
+        .route("/compliance/gap.csv", get(export_csv))
+        .route("/compliance/gap.xlsx", get(export_xlsx))
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -584,13 +593,4 @@ mod tests {
         assert_eq!(csv_field("a, \"b\""), "\"a, \"\"b\"\"\"");
         assert_eq!(csv_field("=HYPERLINK(1)"), "'=HYPERLINK(1)");
     }
-}
-
-/// This module's pages, merged into the web router.
-pub(super) fn routes() -> axum::Router<crate::state::AppState> {
-    use axum::routing::get;
-    axum::Router::new()
-        .route("/compliance", get(page))
-        .route("/compliance/gap.csv", get(export_csv))
-        .route("/compliance/gap.xlsx", get(export_xlsx))
 }

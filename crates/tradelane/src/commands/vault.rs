@@ -17,7 +17,7 @@ use crate::output::{Listing, print_json, print_listing};
 #[derive(Debug, Subcommand)]
 pub enum DocsCommand {
     /// File a certificate, test report or declaration (PDF, PNG, JPEG, WebP) for a SKU, a tag or the seller.
-    Upload(UploadArgs),
+    Upload(Box<UploadArgs>),
     /// Documents on file: all, or those that apply to one SKU (its own, its tags', the seller's).
     List(ListArgs),
     /// One document's metadata.
