@@ -587,6 +587,13 @@ impl Store {
         let now = time::now();
         let at = time::to_text(now);
         let mut tx = begin_write(&self.pool, self.backend).await?;
+        if self.backend == Backend::Postgres {
+            // Right after a bulk load autovacuum has not sampled the tables yet, and without
+            // statistics PostgreSQL plans the per-block event reads as full scans.
+            sqlx::query("ANALYZE shipments, tracking_events")
+                .execute(&mut *tx)
+                .await?;
+        }
         let ids: Vec<i64> = sqlx::query("SELECT id FROM shipments WHERE org_id = $1 ORDER BY id")
             .bind(org.0)
             .fetch_all(&mut *tx)
