@@ -772,3 +772,98 @@ async fn expiry_reminders_are_raised_once_per_threshold() {
         );
     }
 }
+
+#[tokio::test]
+async fn customs_documents_for_a_shipment_are_blocked_until_an_owner_overrides() {
+    for app in TestApp::all().await {
+        let org = app.org("Acme").await;
+        let owner = app.member(org, "o@acme.test", Role::Owner).await;
+        let operator = app.member(org, "op@acme.test", Role::Operator).await;
+        create_sku(&app, &owner.token, sku_json("CABLE-1", "USB-C cable")).await;
+        let r = app
+            .api(
+                Method::PUT,
+                "/api/v1/trade-profile",
+                Some(&owner.token),
+                Some(json!({
+                    "legal_name": "Shenzhen Example Trading Co., Ltd.",
+                    "address": ["1 Example Road", "Shenzhen 518000"],
+                    "country": "CN",
+                    "registrations": [{"scheme": "EORI", "number": "DE123456789012345"}]
+                })),
+            )
+            .await;
+        assert!(r.status.is_success(), "{}", r.text());
+        let r = app
+            .api(
+                Method::POST,
+                "/api/v1/shipments",
+                Some(&owner.token),
+                Some(json!({
+                    "reference": "S-1", "carrier": "ups", "origin": "CN", "destination": "DE",
+                    "tracking_numbers": ["1Z999AA10123456784"]
+                })),
+            )
+            .await;
+        assert_eq!(r.status, StatusCode::CREATED, "{}", r.text());
+        let shipment = r.json()["id"].as_i64().expect("id");
+        let body = |reason: Option<&str>| {
+            let mut b = json!({
+                "shipment_id": shipment,
+                "destination": "DE", "currency": "EUR", "incoterm": "DDP", "number": "INV-7",
+                "date": "2026-11-26",
+                "consignee": {"name": "Erika Mustermann", "address": ["Musterstraße 1", "10115 Berlin"]},
+                "lines": [{"sku": "CABLE-1", "description": "USB-C charging cable, braided, 1 m",
+                           "hs_code": "85444290", "origin": "CN", "quantity": 2, "unit_value": "3.00",
+                           "unit_net_kg": "0.05", "unit_gross_kg": "0.06", "carton": "1"}],
+                "cartons": [{"mark": "1", "gross_kg": "0.2", "dimensions_cm": ["20", "15", "5"]}],
+                "freight": "2.00"
+            });
+            if let Some(r) = reason {
+                b["override_reason"] = json!(r);
+            }
+            b
+        };
+        let path = "/api/v1/customs/documents?format=xlsx&kind=invoice";
+        let r = app
+            .api(Method::POST, path, Some(&operator.token), Some(body(None)))
+            .await;
+        assert_eq!(
+            r.status,
+            StatusCode::CONFLICT,
+            "{}: {}",
+            app.label,
+            r.text()
+        );
+        assert_eq!(
+            r.json()["error"]["code"],
+            "compliance_blocked",
+            "{}",
+            r.text()
+        );
+        assert!(r.text().contains("CABLE-1 DE"), "{}", r.text());
+        let r = app
+            .api(
+                Method::POST,
+                path,
+                Some(&operator.token),
+                Some(body(Some("urgent"))),
+            )
+            .await;
+        assert_eq!(r.status, StatusCode::FORBIDDEN, "operators cannot override");
+        let r = app
+            .api(
+                Method::POST,
+                path,
+                Some(&owner.token),
+                Some(body(Some("certificate on its way from the lab"))),
+            )
+            .await;
+        assert_eq!(r.status, StatusCode::OK, "{}", r.text());
+        let audit = app.get("/api/v1/audit", &owner.token).await.text();
+        assert!(
+            audit.contains("compliance.override") && audit.contains("on its way from the lab"),
+            "{audit}"
+        );
+    }
+}
