@@ -846,16 +846,7 @@ pub async fn acknowledge(
     PageUser(user): PageUser,
     Path(id): Path<i64>,
 ) -> Result<Response, PageError> {
-    let l = Layout::for_user(&user, "exceptions", "/exceptions");
-    if !user.role.can_write() {
-        return Err(l.forbidden());
-    }
-    state
-        .store
-        .acknowledge_exception(&user.actor(), id, tradelane_store::now())
-        .await
-        .map_err(|e| l.store_error(e))?;
-    Ok(Redirect::to("/exceptions").into_response())
+    change_exception(&state, &user, id, ExceptionChange::Acknowledge).await
 }
 
 pub async fn resolve(
@@ -863,15 +854,31 @@ pub async fn resolve(
     PageUser(user): PageUser,
     Path(id): Path<i64>,
 ) -> Result<Response, PageError> {
-    let l = Layout::for_user(&user, "exceptions", "/exceptions");
+    change_exception(&state, &user, id, ExceptionChange::Resolve).await
+}
+
+enum ExceptionChange {
+    Acknowledge,
+    Resolve,
+}
+
+/// The board's two buttons: operators and owners only, then back to the board.
+async fn change_exception(
+    state: &AppState,
+    user: &crate::auth::Principal,
+    id: i64,
+    change: ExceptionChange,
+) -> Result<Response, PageError> {
+    let l = Layout::for_user(user, "exceptions", "/exceptions");
     if !user.role.can_write() {
         return Err(l.forbidden());
     }
-    state
-        .store
-        .resolve_exception(&user.actor(), id, tradelane_store::now())
-        .await
-        .map_err(|e| l.store_error(e))?;
+    let (actor, now) = (user.actor(), tradelane_store::now());
+    match change {
+        ExceptionChange::Acknowledge => state.store.acknowledge_exception(&actor, id, now).await,
+        ExceptionChange::Resolve => state.store.resolve_exception(&actor, id, now).await,
+    }
+    .map_err(|e| l.store_error(e))?;
     Ok(Redirect::to("/exceptions").into_response())
 }
 
