@@ -14,6 +14,8 @@ pub mod customs_docs;
 mod diff;
 pub mod error;
 pub mod format;
+pub mod freight;
+pub mod freight_svg;
 pub mod i18n;
 mod import_flow;
 pub mod jobs;

@@ -16,6 +16,7 @@ mod db;
 mod derive;
 mod error;
 pub mod exceptions;
+pub mod freight;
 mod import;
 pub mod landed_cost;
 pub mod listings;

@@ -6,6 +6,7 @@ pub mod audit;
 pub mod compliance;
 pub mod customs_docs;
 pub mod exceptions;
+pub mod freight;
 pub mod health;
 mod json;
 pub mod landed_cost;
@@ -63,6 +64,7 @@ use crate::state::AppState;
         (name = "tax", description = "Tax obligations: orders, registration thresholds, filing calendar"),
         (name = "rules", description = "What changes for me: differences between two versions of a rule pack"),
         (name = "customs", description = "Trade profile and customs documents: commercial invoice, packing list, CN23"),
+        (name = "freight", description = "Forwarder rate cards, quote comparison and container load plans"),
     )
 )]
 struct ApiDoc;
@@ -118,6 +120,7 @@ fn v1() -> OpenApiRouter<AppState> {
         .merge(rules_diff::routes())
         .merge(customs_docs::routes())
         .merge(trademarks::routes())
+        .merge(freight::routes())
         .routes(routes!(health::healthz))
 }
 

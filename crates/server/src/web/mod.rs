@@ -5,12 +5,12 @@ mod audit;
 mod catalogue;
 mod compliance;
 mod customs_docs;
+mod freight;
 mod import;
 mod landed_cost;
 mod layout;
 mod listings;
 mod login;
-mod modules;
 mod shipments;
 mod sku_form;
 mod tax;
@@ -67,7 +67,7 @@ pub fn router() -> Router<AppState> {
         .merge(tax::routes())
         .merge(customs_docs::routes())
         .merge(watchlist::routes())
-        .merge(modules::router())
+        .merge(freight::routes())
 }
 
 /// Plain-text body for failures detected before a page handler runs (CSRF, bad session).

@@ -7,6 +7,7 @@ mod alerts;
 mod auth;
 mod compliance;
 mod customs_docs;
+mod freight;
 mod import;
 mod isolation;
 mod landed_cost;
