@@ -48,6 +48,9 @@ pub(crate) async fn insert_rows(
     per_row: usize,
     rows: &[Vec<V>],
 ) -> Result<Vec<sqlx::any::AnyRow>> {
+    if backend == Backend::Postgres {
+        return insert_rows_pg(conn, head, tail, per_row, rows).await;
+    }
     let mut out = Vec::new();
     for chunk in rows.chunks(CHUNK) {
         let sql = format!(
@@ -72,6 +75,90 @@ pub(crate) async fn insert_rows(
             q.execute(&mut *conn).await?;
         }
     }
+    Ok(out)
+}
+
+/// Rows per PostgreSQL statement.
+const PG_CHUNK: usize = 1_000;
+
+/// PostgreSQL path of [`insert_rows`]: each chunk is one `INSERT … SELECT * FROM
+/// unnest($1::bigint[], $2::text[], …)` with one array-literal text parameter per column.
+/// Binding thousands of values one by one costs more than the server's array parser, and
+/// array literals parse several times faster than the same rows as JSON (measured: the JSON
+/// lexer's per-character unescaping took a quarter of the server's time on event payloads).
+async fn insert_rows_pg(
+    conn: &mut AnyConnection,
+    head: &str,
+    tail: &str,
+    per_row: usize,
+    rows: &[Vec<V>],
+) -> Result<Vec<sqlx::any::AnyRow>> {
+    let Some(first) = rows.first() else {
+        return Ok(Vec::new());
+    };
+    if first.len() != per_row {
+        return Err(StoreError::corrupt(format!(
+            "insert {head:?}: {} values for {per_row} columns",
+            first.len()
+        )));
+    }
+    let arrays = first
+        .iter()
+        .enumerate()
+        .map(|(i, v)| match v {
+            V::I(_) | V::OI(_) => format!("${}::bigint[]", i + 1),
+            V::T(_) | V::OT(_) => format!("${}::text[]", i + 1),
+        })
+        .collect::<Vec<_>>()
+        .join(", ");
+    let sql = format!("{head} SELECT * FROM unnest({arrays}) {tail}");
+    let mut out = Vec::new();
+    for chunk in rows.chunks(PG_CHUNK) {
+        let mut q = sqlx::query(AssertSqlSafe(sql.clone()));
+        for column in 0..per_row {
+            q = q.bind(array_literal(chunk.iter().map(|row| row.get(column)))?);
+        }
+        if tail.contains("RETURNING") {
+            out.extend(q.fetch_all(&mut *conn).await?);
+        } else {
+            q.execute(&mut *conn).await?;
+        }
+    }
+    Ok(out)
+}
+
+/// A PostgreSQL array literal (`{1,NULL}`, `{"a\"b",NULL}`) of one column's values.
+pub(crate) fn array_literal<'a>(values: impl Iterator<Item = Option<&'a V>>) -> Result<String> {
+    use std::fmt::Write as _;
+    let mut out = String::with_capacity(1024);
+    out.push('{');
+    for (i, v) in values.enumerate() {
+        if i > 0 {
+            out.push(',');
+        }
+        match v {
+            Some(V::I(x) | V::OI(Some(x))) => {
+                let _ = write!(out, "{x}");
+            }
+            Some(V::T(t) | V::OT(Some(t))) => {
+                out.push('"');
+                for c in t.chars() {
+                    if c == '"' || c == '\\' {
+                        out.push('\\');
+                    }
+                    out.push(c);
+                }
+                out.push('"');
+            }
+            Some(V::OI(None) | V::OT(None)) => out.push_str("NULL"),
+            None => {
+                return Err(StoreError::corrupt(
+                    "rows of a multi-row insert differ in width",
+                ));
+            }
+        }
+    }
+    out.push('}');
     Ok(out)
 }
 
@@ -121,6 +208,9 @@ pub(crate) async fn write_states(
     states: &[(ShipmentId, ShipmentState, usize)],
     at: &str,
 ) -> Result<()> {
+    if backend == Backend::Postgres {
+        return write_states_pg(conn, org, states, at).await;
+    }
     for chunk in states.chunks(CHUNK) {
         let values = placeholders(backend, chunk.len(), 7);
         let n = chunk.len() * 7;
@@ -154,6 +244,46 @@ pub(crate) async fn write_states(
             q = q.bind(at.to_string());
         }
         q.execute(&mut *conn).await?;
+    }
+    Ok(())
+}
+
+/// PostgreSQL path of [`write_states`]: one `UPDATE … FROM unnest(…)` per [`PG_CHUNK`] rows,
+/// one array-literal parameter per column.
+async fn write_states_pg(
+    conn: &mut AnyConnection,
+    org: OrgId,
+    states: &[(ShipmentId, ShipmentState, usize)],
+    at: &str,
+) -> Result<()> {
+    const SQL: &str = "UPDATE shipments SET updated_at = $8, state_json = v.state_json, \
+         status = v.status, has_exception = v.has_exception, event_count = v.event_count, \
+         last_event_at = v.last_event_at, current_leg = v.current_leg \
+         FROM unnest($1::bigint[], $2::text[], $3::text[], $4::bigint[], $5::bigint[], \
+         $6::text[], $7::text[]) \
+         AS v(id, state_json, status, has_exception, event_count, last_event_at, current_leg) \
+         WHERE shipments.id = v.id AND shipments.org_id = $9";
+    for chunk in states.chunks(PG_CHUNK) {
+        let mut rows: Vec<Vec<V>> = Vec::with_capacity(chunk.len());
+        for (id, state, count) in chunk {
+            rows.push(vec![
+                V::I(id.0),
+                V::T(to_json("shipment state", state)?),
+                V::T(state.status.as_str().to_string()),
+                V::I(bool_to_db(state_has_exception(state))),
+                V::I(*count as i64),
+                V::OT(state.last_event.as_ref().map(|e| time::to_text(e.time.utc))),
+                V::T(state.leg.as_str().to_string()),
+            ]);
+        }
+        let mut q = sqlx::query(SQL);
+        for column in 0..7 {
+            q = q.bind(array_literal(rows.iter().map(|row| row.get(column)))?);
+        }
+        q.bind(at.to_string())
+            .bind(org.0)
+            .execute(&mut *conn)
+            .await?;
     }
     Ok(())
 }

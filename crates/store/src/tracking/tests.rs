@@ -284,3 +284,86 @@ async fn raw_batches_report_bad_events_and_store_the_rest() {
         assert_eq!(ts.count_raw_events(a.org_id).await.unwrap(), 3);
     }
 }
+
+/// The batch path sends PostgreSQL whole columns as array literals: text with the literal's
+/// own syntax (quotes, backslashes, braces, commas, the word NULL) must come back unchanged.
+#[tokio::test]
+async fn batch_ingest_keeps_hostile_text_intact() {
+    let hostile = [
+        r#"Delivered "front door" \ back"#,
+        "{NULL}, {a,b} \\\" \\",
+        "NULL",
+        "",
+        "已签收 📦 مرحبا\nline two\ttab",
+    ];
+    for ts in all_backends().await {
+        let a = owner(&ts, "Acme").await;
+        let n = Normalizer::new(MappingSet::builtin().unwrap());
+        let batch: Vec<RawEvent> = hostile
+            .iter()
+            .enumerate()
+            .map(|(i, text)| {
+                let mut r = raw(
+                    &format!("1Z\"{{{i}}}\\,NULL"),
+                    "KB",
+                    text,
+                    "2025-12-03T14:00:00Z",
+                );
+                r.source = format!("sheet \"{i}\" {{x}}");
+                r
+            })
+            .collect();
+        let report = ts
+            .ingest_raw(
+                &a,
+                &n,
+                batch.clone(),
+                &RawIngestOptions {
+                    create_missing: true,
+                    default_carrier: None,
+                },
+            )
+            .await
+            .unwrap();
+        assert!(
+            report.errors.is_empty(),
+            "{}: {:?}",
+            ts.label(),
+            report.errors
+        );
+        assert_eq!(report.inserted, hostile.len(), "{}", ts.label());
+        for (id, (i, text)) in report
+            .created_shipments
+            .iter()
+            .zip(hostile.iter().enumerate())
+        {
+            let timeline = ts.shipment_timeline(a.org_id, *id).await.unwrap();
+            assert_eq!(timeline.len(), 1, "{}", ts.label());
+            let e = &timeline[0].event;
+            assert_eq!(
+                e.tracking_number,
+                format!("1Z\"{{{i}}}\\,NULL"),
+                "{}",
+                ts.label()
+            );
+            assert_eq!(
+                e.raw_text.as_deref().unwrap_or(""),
+                text.trim(),
+                "{}",
+                ts.label()
+            );
+        }
+        // A replay is recognised by content: nothing new.
+        let again = ts
+            .ingest_raw(&a, &n, batch, &RawIngestOptions::default())
+            .await
+            .unwrap();
+        assert_eq!(again.inserted, 0, "{}", ts.label());
+        assert_eq!(
+            ts.count_raw_events(a.org_id).await.unwrap(),
+            hostile.len() as i64,
+            "{}",
+            ts.label()
+        );
+    }
+}
