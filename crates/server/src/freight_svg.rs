@@ -12,7 +12,7 @@ use tradelane_loadplan::{Plan, Problem};
 const COS30: f64 = 0.866_025_403_784_438_6;
 /// Drawing width in SVG units; the page scales it to its column.
 pub const WIDTH: f64 = 960.0;
-const MARGIN: f64 = 24.0;
+const MARGIN: f64 = 44.0;
 /// Above this many cartons only the first view is drawn (page size).
 pub const MAX_ROTATED: usize = 1_500;
 
@@ -201,16 +201,6 @@ fn view(s: &mut String, problem: &Problem, plan: &Plan, az: u8, scale: f64, text
         "#e9ecf0",
         wall,
     );
-    // The door side of the floor, marked so the view's direction is clear.
-    let (dx0, dy0) = frame.turn_point(l as f64, 0.0);
-    let (dx1, dy1) = frame.turn_point(l as f64, w as f64);
-    let (ax, ay) = pt(dx0, dy0, 0.0);
-    let (bx, by) = pt(dx1, dy1, 0.0);
-    let _ = write!(
-        s,
-        r##"<line x1="{ax:.1}" y1="{ay:.1}" x2="{bx:.1}" y2="{by:.1}" stroke="#c0392b" stroke-width="4" stroke-linecap="round"/>"##
-    );
-
     let boxes: Vec<([i64; 3], [i64; 3])> = plan
         .placements
         .iter()
@@ -298,23 +288,43 @@ fn view(s: &mut String, problem: &Problem, plan: &Plan, az: u8, scale: f64, text
             r#"<line x1="{ax:.1}" y1="{ay:.1}" x2="{bx:.1}" y2="{by:.1}"{dash}/>"#
         );
     }
-    // Labels: the door (red edge) and the back wall.
-    let (mx, my) = frame.turn_point(l as f64, w as f64 / 2.0);
-    let (tx, ty) = pt(mx, my, 0.0);
+    // The door (a red edge) and the back wall, labelled outside the container: a wall on the far side of
+    // this view is marked along its top edge, a near one along the floor.
+    let (cx, cy) = pt(fl / 2.0, fw / 2.0, hf / 2.0);
+    let outward = |x: f64, y: f64, by: f64| {
+        let (dx, dy) = (x - cx, y - cy);
+        let len = (dx * dx + dy * dy).sqrt().max(1.0);
+        (
+            (x + dx / len * by).clamp(60.0, WIDTH - 60.0),
+            (y + dy / len * by).max(20.0),
+        )
+    };
+    let far = |(x, y): (f64, f64)| x < 1.0 || y < 1.0;
+    let door_mid = frame.turn_point(l as f64, w as f64 / 2.0);
+    let door_z = if far(door_mid) { hf } else { 0.0 };
+    let (ax, ay) = frame.turn_point(l as f64, 0.0);
+    let (bx, by) = frame.turn_point(l as f64, w as f64);
+    let (ax, ay) = pt(ax, ay, door_z);
+    let (bx, by) = pt(bx, by, door_z);
     let _ = write!(
         s,
-        r##"<text x="{:.1}" y="{:.1}" font-size="14" font-weight="bold" fill="#c0392b" text-anchor="middle">{}</text>"##,
-        tx,
-        ty + 22.0,
+        r##"<line x1="{ax:.1}" y1="{ay:.1}" x2="{bx:.1}" y2="{by:.1}" stroke="#c0392b" stroke-width="4" stroke-linecap="round"/>"##
+    );
+    let (dx, dy) = pt(door_mid.0, door_mid.1, door_z);
+    let (tx, ty) = outward(dx, dy, 30.0);
+    let halo = r##" stroke="#ffffff" stroke-width="5" paint-order="stroke" text-anchor="middle" dominant-baseline="middle""##;
+    let _ = write!(
+        s,
+        r##"<text x="{tx:.1}" y="{ty:.1}" font-size="24" font-weight="bold" fill="#c0392b"{halo}>{}</text>"##,
         esc(&text.door)
     );
-    let (bx0, by0) = frame.turn_point(0.0, w as f64 / 2.0);
-    let (bx, by) = pt(bx0, by0, hf);
+    let back_mid = frame.turn_point(0.0, w as f64 / 2.0);
+    let back_z = if far(back_mid) { hf } else { 0.0 };
+    let (bx, by) = pt(back_mid.0, back_mid.1, back_z);
+    let (tx, ty) = outward(bx, by, 28.0);
     let _ = write!(
         s,
-        r##"<text x="{:.1}" y="{:.1}" font-size="13" fill="#5b6570" text-anchor="middle">{}</text>"##,
-        bx,
-        (by - 8.0).max(14.0),
+        r##"<text x="{tx:.1}" y="{ty:.1}" font-size="22" fill="#4a5560"{halo}>{}</text>"##,
         esc(&text.back_wall)
     );
     s.push_str("</g>");

@@ -202,9 +202,17 @@ async fn render_cards(
                 forwarder: k.forwarder.clone(),
                 lane: k.lane.to_string(),
                 mode: t.t(mode_key(k.mode.code())).to_string(),
-                basis: match k.container.as_deref() {
-                    Some(ctr) => format!("{} ({ctr})", k.basis.unit()),
-                    None => k.basis.unit().to_string(),
+                basis: {
+                    let unit = match k.basis {
+                        tradelane_freight::Basis::PerContainer => {
+                            t.t("freight.basis_container").to_string()
+                        }
+                        other => other.unit().to_string(),
+                    };
+                    match k.container.as_deref() {
+                        Some(ctr) => format!("{unit} ({ctr})"),
+                        None => unit,
+                    }
                 },
                 rates,
                 min_charge: k.min_charge.to_string(),
@@ -359,6 +367,7 @@ pub struct LineRow {
 
 pub struct QuoteRow {
     pub q: QuoteBody,
+    pub unit: String,
     pub mode: String,
     pub transit: String,
     pub lines: Vec<LineRow>,
@@ -443,6 +452,22 @@ fn esc(text: &str) -> String {
         .replace('"', "&quot;")
 }
 
+/// Cuts a label to about `width` units at `size` (CJK characters count one em, others a little over half).
+fn fit(text: &str, width: f64, size: f64) -> String {
+    let em = |c: char| if (c as u32) >= 0x2E80 { 1.0 } else { 0.58 };
+    let mut used = 0.0;
+    let mut out = String::new();
+    for c in text.chars() {
+        used += em(c) * size;
+        if used > width - size {
+            out.push('…');
+            return out;
+        }
+        out.push(c);
+    }
+    out
+}
+
 /// Horizontal bars of the quote totals, cheapest first (the cheapest in green).
 fn bar_chart(t: Tr, rows: &[QuoteRow], currency: &str) -> String {
     let values: Vec<f64> = rows
@@ -450,7 +475,7 @@ fn bar_chart(t: Tr, rows: &[QuoteRow], currency: &str) -> String {
         .map(|r| r.q.total.parse::<f64>().unwrap_or(0.0))
         .collect();
     let max = values.iter().copied().fold(0.0, f64::max).max(1.0);
-    let (width, label_w, row_h, top) = (720.0, 230.0, 30.0, 8.0);
+    let (width, label_w, row_h, top) = (760.0, 270.0, 30.0, 8.0);
     let bar_max = width - label_w - 120.0;
     let height = top * 2.0 + row_h * rows.len() as f64;
     let mut s = String::new();
@@ -463,10 +488,11 @@ fn bar_chart(t: Tr, rows: &[QuoteRow], currency: &str) -> String {
         let y = top + i as f64 * row_h;
         let w = (v / max * bar_max).max(2.0);
         let colour = if i == 0 { "#1a7f37" } else { "#0b6bcb" };
-        let label: String = format!("{} · {}", r.q.forwarder, r.mode)
-            .chars()
-            .take(34)
-            .collect();
+        let label = fit(
+            &format!("{} · {}", r.q.forwarder, r.mode),
+            label_w - 16.0,
+            13.0,
+        );
         let _ = write!(
             s,
             r##"<text x="{:.0}" y="{:.1}" text-anchor="end" fill="#1d2330">{}</text><rect x="{label_w:.0}" y="{:.1}" width="{w:.1}" height="{:.0}" rx="3" fill="{colour}"/><text x="{:.1}" y="{:.1}" fill="#1d2330" font-weight="{}">{} {}</text>"##,
@@ -502,6 +528,11 @@ fn quote_view(t: Tr, r: &crate::freight::QuoteResult, resp: QuoteResponse) -> Qu
         .quotes
         .into_iter()
         .map(|q| QuoteRow {
+            unit: if q.chargeable_unit == "container" {
+                t.t("freight.basis_container").to_string()
+            } else {
+                q.chargeable_unit.clone()
+            },
             mode: t.t(mode_key(&q.mode)).to_string(),
             transit: days((q.transit_days[0], q.transit_days[1])),
             lines: q
@@ -771,8 +802,11 @@ fn plan_view(t: Tr, planned: &Planned, token: &str) -> PlanView {
         Fig {
             label: t.t("freight.fig_container").to_string(),
             value: format!(
-                "{} · {} × {} × {} mm",
-                s.container, s.inner_mm[0], s.inner_mm[1], s.inner_mm[2]
+                "{} ({:.2} × {:.2} × {:.2} m)",
+                s.container,
+                s.inner_mm[0] as f64 / 1000.0,
+                s.inner_mm[1] as f64 / 1000.0,
+                s.inner_mm[2] as f64 / 1000.0
             ),
         },
         Fig {
@@ -806,7 +840,7 @@ fn plan_view(t: Tr, planned: &Planned, token: &str) -> PlanView {
             label: t.t("freight.fig_cog").to_string(),
             value: t.tf(
                 "freight.fig_cog_value",
-                &[("x", &format!("{x:.1}")), ("y", &format!("{y:.1}"))],
+                &[("x", &format!("{x:.0}")), ("y", &format!("{y:.0}"))],
             ),
         });
     }

@@ -9,6 +9,7 @@ use crate::cli::{DemoArgs, GlobalOpts};
 use crate::commands::import::{ImportSource, prepare_import};
 use crate::context::{find_org, open_store};
 
+mod freight;
 mod listings;
 
 pub const DEMO_ORG: &str = "Demo Trading Co.";
@@ -115,6 +116,12 @@ pub async fn run(global: &GlobalOpts, args: &DemoArgs) -> Result<()> {
         .context("creating the demo listings")?;
     if listings > 0 {
         println!("Demo listings for the workbench: {listings} created.");
+    }
+    let cards = freight::seed(&store, &owner)
+        .await
+        .context("importing the demo rate cards")?;
+    if cards > 0 {
+        println!("Demo forwarder rate cards: {cards} imported.");
     }
 
     let url = crate::commands::serve::public_url(args.bind);

@@ -564,6 +564,8 @@ fn every_module_page_renders_in_both_languages() {
                 "exceptions",
                 "alerts",
                 "freight",
+                "freight/quote",
+                "freight/load-plan",
                 "users",
                 "audit",
             ];

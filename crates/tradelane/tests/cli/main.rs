@@ -5,6 +5,7 @@
 
 mod admin;
 mod browser;
+mod browser_freight;
 mod browser_landed_cost;
 mod browser_tax;
 mod browser_tracking;
