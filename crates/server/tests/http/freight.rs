@@ -380,3 +380,183 @@ async fn load_plans_report_unplaceable_cartons_honour_the_budget_and_print() {
         assert_eq!(r.status, StatusCode::UNAUTHORIZED);
     }
 }
+
+fn multipart(fields: &[(&str, &str)], file: Option<(&str, &str)>) -> (String, Vec<u8>) {
+    let boundary = "----tradelane-test-boundary";
+    let mut body = String::new();
+    for (name, value) in fields {
+        body.push_str(&format!(
+            "--{boundary}\r\nContent-Disposition: form-data; name=\"{name}\"\r\n\r\n{value}\r\n"
+        ));
+    }
+    if let Some((name, content)) = file {
+        body.push_str(&format!(
+            "--{boundary}\r\nContent-Disposition: form-data; name=\"file\"; filename=\"{name}\"\r\nContent-Type: text/csv\r\n\r\n{content}\r\n"
+        ));
+    }
+    body.push_str(&format!("--{boundary}--\r\n"));
+    (
+        format!("multipart/form-data; boundary={boundary}"),
+        body.into_bytes(),
+    )
+}
+
+async fn post_multipart(
+    app: &TestApp,
+    path: &str,
+    session: &crate::helpers::Session,
+    fields: &[(&str, &str)],
+    file: Option<(&str, &str)>,
+) -> Resp {
+    let (content_type, body) = multipart(fields, file);
+    let request = Request::builder()
+        .method(Method::POST)
+        .uri(format!(
+            "{path}?_csrf={}",
+            crate::helpers::enc(&session.csrf)
+        ))
+        .header(header::COOKIE, format!("tl_session={}", session.cookie))
+        .header(header::CONTENT_TYPE, content_type)
+        .body(Body::from(body))
+        .expect("request");
+    app.send(request).await
+}
+
+#[tokio::test]
+async fn freight_pages_upload_quote_and_plan_with_roles_and_isolation() {
+    for app in TestApp::all().await {
+        let label = app.label;
+        let org = app.org("Acme").await;
+        app.member(org, "owner@acme.test", Role::Owner).await;
+        app.member(org, "viewer@acme.test", Role::Viewer).await;
+        let other_org = app.org("Other").await;
+        app.member(other_org, "o@other.test", Role::Owner).await;
+        let owner = app.login("owner@acme.test").await;
+        let viewer = app.login("viewer@acme.test").await;
+        let other = app.login("o@other.test").await;
+
+        // Upload: a bad file shows the report and stores nothing; the good one is stored.
+        let r = post_multipart(
+            &app,
+            "/freight/cards/import",
+            &owner,
+            &[],
+            Some(("bad.csv", "forwarder,origin,destination,mode,currency,rates,valid_from,valid_to\nA,CNSZX,USLAX,boat,USD,5,2026-01-01,2026-12-31\n")),
+        )
+        .await;
+        assert_eq!(r.status, StatusCode::UNPROCESSABLE_ENTITY, "{label}");
+        assert!(
+            r.text().contains("data-testid=\"fr-row-error\""),
+            "{}",
+            r.text()
+        );
+        let r = post_multipart(
+            &app,
+            "/freight/cards/import",
+            &owner,
+            &[],
+            Some(("rates.csv", CARDS)),
+        )
+        .await;
+        assert_eq!(r.status, StatusCode::SEE_OTHER, "{label}: {}", r.text());
+        let page = app.page("/freight", Some(&owner)).await;
+        assert_eq!(page.text().matches("data-testid=\"fr-card\"").count(), 4);
+        assert!(page.text().contains("data-status=\"expired\""));
+
+        // Viewers see the cards but no upload or delete, and cannot post either.
+        let page = app.page("/freight", Some(&viewer)).await;
+        assert_eq!(page.status, StatusCode::OK);
+        assert!(!page.text().contains("fr-upload-form"), "{label}");
+        assert!(!page.text().contains("fr-card-delete"));
+        let r = post_multipart(
+            &app,
+            "/freight/cards/import",
+            &viewer,
+            &[],
+            Some(("rates2.csv", CARDS)),
+        )
+        .await;
+        assert_eq!(r.status, StatusCode::FORBIDDEN, "{label}");
+        let id = app.store.list_freight_cards(org).await.expect("cards")[0].id;
+        let r = app
+            .form(&format!("/freight/cards/{id}/delete"), &viewer, &[], true)
+            .await;
+        assert_eq!(r.status, StatusCode::FORBIDDEN, "{label}");
+        // Another organisation neither sees nor deletes them.
+        let page = app.page("/freight", Some(&other)).await;
+        assert!(!page.text().contains("data-testid=\"fr-card\""), "{label}");
+        let r = app
+            .form(&format!("/freight/cards/{id}/delete"), &other, &[], true)
+            .await;
+        assert_eq!(r.status, StatusCode::NOT_FOUND, "{label}");
+        let r = app
+            .form(&format!("/freight/cards/{id}/delete"), &owner, &[], true)
+            .await;
+        assert_eq!(r.status, StatusCode::SEE_OTHER, "{label}");
+
+        // Quote and load plan forms, for viewers too.
+        let r = post_multipart(
+            &app,
+            "/freight/quote",
+            &viewer,
+            &[
+                ("lane", "CNSZX-USLAX"),
+                ("ship_date", "2026-03-02"),
+                ("currency", "USD"),
+                (
+                    "cartons",
+                    "id,length,width,height,weight,qty\nA,60,50,40,15,4\n",
+                ),
+            ],
+            None,
+        )
+        .await;
+        assert_eq!(r.status, StatusCode::OK, "{label}");
+        assert!(r.text().contains("data-testid=\"fq-chart\""), "{label}");
+        let r = post_multipart(
+            &app,
+            "/freight/quote",
+            &viewer,
+            &[
+                ("lane", "CNSZX-USLAX"),
+                ("ship_date", "2026-03-02"),
+                ("cartons", "id,length,width,height\nA,0,50,40\n"),
+            ],
+            None,
+        )
+        .await;
+        assert_eq!(r.status, StatusCode::UNPROCESSABLE_ENTITY, "{label}");
+        assert!(r.text().contains("data-testid=\"fr-row-error\""));
+        let r = post_multipart(
+            &app,
+            "/freight/load-plan",
+            &viewer,
+            &[
+                ("container", "20GP"),
+                ("budget_s", "0.3"),
+                (
+                    "cartons",
+                    "id,length,width,height,weight,qty\nA,60,40,40,10,20\nMAST,1500,30,30,40,1\n",
+                ),
+            ],
+            None,
+        )
+        .await;
+        assert_eq!(r.status, StatusCode::OK, "{label}");
+        let html = r.text();
+        assert_eq!(html.matches("class=\"lp-box\"").count(), 20 * 4, "{label}");
+        assert!(html.contains("data-testid=\"lp-unplaced-row\""));
+        let pdf =
+            crate::helpers::between(&html, "href=\"/freight/load-plan/", "\"").expect("pdf link");
+        let pdf_path = format!("/freight/load-plan/{pdf}");
+        // Another organisation cannot fetch this plan's PDF.
+        let r = app.page(&pdf_path, Some(&other)).await;
+        assert_eq!(r.status, StatusCode::NOT_FOUND, "{label}");
+        let r = app.page(&pdf_path, Some(&viewer)).await;
+        assert!(
+            r.status == StatusCode::OK || r.status == StatusCode::INTERNAL_SERVER_ERROR,
+            "{label}: {}",
+            r.status
+        );
+    }
+}

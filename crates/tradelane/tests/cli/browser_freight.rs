@@ -16,6 +16,13 @@ CTN-A,60,40,40,18,60,否,是\n\
 CTN-B,50,50,50,22,40,是,是\n\
 MAST,1500,30,30,40,1,否,是\n";
 
+const BAD_CARDS: &str = "forwarder,origin,destination,mode,currency,rates,valid_from,valid_to\n\
+FastAir,CNSZX,USLAX,boat,USD,5,2026-01-01,2027-12-31\n\
+SlowAir,CNSZX,USLAX,air,USD,5,2026-01-01,2025-12-31\n";
+
+const GOOD_CARDS: &str = "货代,起运地,目的地,运输方式,币种,单价,最低收费,生效日期,失效日期,时效\n\
+华南空运,CNSZX,USLAX,空运,USD,0:4.9;100:4.2,80,2026-01-01,2027-12-31,8-9\n";
+
 /// Cartons drawn in the visible view of the load plan picture.
 async fn visible_boxes(client: &Client) -> u64 {
     let v = client
@@ -58,6 +65,10 @@ fn freight_pages_quote_the_demo_cards_and_step_through_a_load_plan() {
     let dir = tempfile::tempdir().expect("temp dir");
     let cartons = dir.path().join("装箱单.csv");
     std::fs::write(&cartons, CARTONS).expect("write cartons");
+    let bad_cards = dir.path().join("bad-rates.csv");
+    std::fs::write(&bad_cards, BAD_CARDS).expect("write cards");
+    let good_cards = dir.path().join("报价.csv");
+    std::fs::write(&good_cards, GOOD_CARDS).expect("write cards");
     with_demo_browser(
         |_| {},
         move |client, base| async move {
@@ -86,6 +97,47 @@ fn freight_pages_quote_the_demo_cards_and_step_through_a_load_plan() {
                 .expect("expired rows");
             assert_eq!(expired.len(), 1);
             shot(&client, "freight_cards_en").await;
+
+            // A file with bad cells is refused with a report naming row and column; nothing is stored.
+            wait_css(&client, "[data-testid=fr-file]")
+                .await
+                .send_keys(&bad_cards.to_string_lossy())
+                .await
+                .expect("choose file");
+            wait_css(&client, "[data-testid=fr-upload-button]")
+                .await
+                .click()
+                .await
+                .expect("upload");
+            let report = text_of(&client, "[data-testid=fr-row-errors]").await;
+            assert!(
+                report.contains("mode") && report.contains("valid_to"),
+                "{report}"
+            );
+            let rows = client
+                .find_all(Locator::Css("[data-testid=fr-card]"))
+                .await
+                .expect("rows");
+            assert_eq!(rows.len(), 6, "nothing from the refused file");
+            shot(&client, "freight_cards_rejected_en").await;
+            // A good file with Chinese headers is stored.
+            wait_css(&client, "[data-testid=fr-file]")
+                .await
+                .send_keys(&good_cards.to_string_lossy())
+                .await
+                .expect("choose file");
+            wait_css(&client, "[data-testid=fr-upload-button]")
+                .await
+                .click()
+                .await
+                .expect("upload");
+            let message = text_of(&client, "[data-testid=fr-message]").await;
+            assert!(message.contains('1'), "{message}");
+            let rows = client
+                .find_all(Locator::Css("[data-testid=fr-card]"))
+                .await
+                .expect("rows");
+            assert_eq!(rows.len(), 7);
 
             // Quote comparison for the example shipment: sorted totals, chart, expired card not quoted.
             client
@@ -116,6 +168,20 @@ fn freight_pages_quote_the_demo_cards_and_step_through_a_load_plan() {
                 .await
                 .expect("open breakdown");
             shot(&client, "freight_quote_en").await;
+            // The form: a pasted carton list compared again, the new card among the quotes.
+            let text = wait_css(&client, "[data-testid=fq-cartons]").await;
+            text.clear().await.expect("clear");
+            text.send_keys("id,length,width,height,weight,qty\nBOX,40,30,30,8,12\n")
+                .await
+                .expect("type cartons");
+            wait_css(&client, "[data-testid=fq-submit]")
+                .await
+                .click()
+                .await
+                .expect("compare");
+            wait_css(&client, "[data-testid=fq-quote][data-forwarder='华南空运']").await;
+            let summary = text_of(&client, "[data-testid=fq-summary]").await;
+            assert!(summary.contains("12 cartons"), "{summary}");
 
             // Load planner: upload the carton list, plan it into a 20' container.
             client
