@@ -15,6 +15,8 @@ pub enum FreightError {
     InvalidLane(String),
     #[error("cost split: {0}")]
     Split(String),
+    #[error("pool: {0}")]
+    Pool(String),
     #[error("amount too large to compute")]
     Overflow,
 }

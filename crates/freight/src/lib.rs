@@ -39,6 +39,7 @@ mod error;
 mod import;
 mod lane;
 mod mode;
+mod pool;
 mod sheet;
 mod shipment;
 mod split;
@@ -53,6 +54,11 @@ pub use error::FreightError;
 pub use import::{CardImport, import_cards, parse_breaks};
 pub use lane::Lane;
 pub use mode::{Basis, Mode};
+pub use pool::{
+    ContainerLoad, ContainerProfile, ContainerShare, ContainerWhy, DgLoad, MAX_POOL_CARTONS,
+    MAX_PROFILES, ParticipantOutcome, PlannedContainer, PoolInput, PoolNote, PoolParticipant,
+    PoolPlan, PoolSettings, PoolStats, UnplacedCartons, UnplacedWhy, fcl_profiles, plan_pool,
+};
 pub use sheet::{CellError, read_bytes};
 pub use shipment::{Carton, Shipment, Totals};
 pub use split::{
@@ -60,5 +66,7 @@ pub use split::{
 };
 pub use tradelane_catalogue_io::Sheet;
 
+#[cfg(test)]
+mod pool_tests;
 #[cfg(test)]
 mod tests;

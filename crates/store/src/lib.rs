@@ -22,6 +22,7 @@ pub mod landed_cost;
 pub mod listings;
 mod model;
 mod orgs;
+pub mod pools;
 mod sessions;
 mod skus;
 mod sql;
@@ -66,6 +67,10 @@ pub use model::{
     Actor, ApiToken, AuditEntry, AuditId, AuditQuery, BatchId, DEFAULT_PER_PAGE, ImportOutcome,
     MAX_PER_PAGE, NewUser, Org, OrgId, Page, Role, SessionInfo, SkuId, SkuQuery, SkuSort,
     StoredSku, TokenId, User, UserId,
+};
+pub use pools::{
+    CartonWrite, CartonWriteOutcome, JoinPool, NewPool, PoolId, PoolMember, PoolStatus,
+    PoolVisibility, StoredPool,
 };
 pub use sessions::hash_token;
 pub use time::{now, truncate_to_micros};
