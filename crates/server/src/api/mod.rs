@@ -13,6 +13,7 @@ pub mod landed_cost;
 pub mod listing_workbench;
 pub mod listings;
 pub mod me;
+pub mod pools;
 pub mod rules_diff;
 pub mod schema;
 pub mod shipments;
@@ -64,7 +65,7 @@ use crate::state::AppState;
         (name = "tax", description = "Tax obligations: orders, registration thresholds, filing calendar"),
         (name = "rules", description = "What changes for me: differences between two versions of a rule pack"),
         (name = "customs", description = "Trade profile and customs documents: commercial invoice, packing list, CN23"),
-        (name = "freight", description = "Forwarder rate cards, quote comparison and container load plans"),
+        (name = "freight", description = "Forwarder rate cards, quote comparison, container load plans and consolidation pools (拼柜)"),
     )
 )]
 struct ApiDoc;
@@ -121,6 +122,7 @@ fn v1() -> OpenApiRouter<AppState> {
         .merge(customs_docs::routes())
         .merge(trademarks::routes())
         .merge(freight::routes())
+        .merge(pools::routes())
         .routes(routes!(health::healthz))
 }
 

@@ -730,10 +730,7 @@ pub async fn close_pool(
 ) -> ApiResult<Json<PoolBody>> {
     caller.require_write()?;
     require_organiser(&state.store, caller.org_id, PoolId(id)).await?;
-    let pool = state
-        .store
-        .close_pool(&caller.actor(), PoolId(id))
-        .await?;
+    let pool = state.store.close_pool(&caller.actor(), PoolId(id)).await?;
     Ok(Json(pool.into()))
 }
 

@@ -11,6 +11,7 @@ mod landed_cost;
 mod layout;
 mod listings;
 mod login;
+mod pools;
 mod shipments;
 mod sku_form;
 mod tax;
@@ -68,6 +69,7 @@ pub fn router() -> Router<AppState> {
         .merge(customs_docs::routes())
         .merge(watchlist::routes())
         .merge(freight::routes())
+        .merge(pools::routes())
 }
 
 /// Plain-text body for failures detected before a page handler runs (CSRF, bad session).

@@ -15,6 +15,7 @@ mod listing_workbench;
 mod listings;
 mod openapi;
 mod pages;
+mod pools;
 mod shipments;
 mod skus;
 mod tax;
