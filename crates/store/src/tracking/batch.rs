@@ -314,9 +314,13 @@ fn raw_row(
 
 const RAW_INSERT: &str = "INSERT INTO tracking_raw_events (org_id, shipment_id, content_hash, \
      source, carrier, tracking_number, raw_json, error, received_at)";
+/// A raw event seen before is only rewritten when this batch attaches it to a shipment or
+/// changes its error: a replay writes no row versions.
 const RAW_CONFLICT: &str = "ON CONFLICT (org_id, content_hash) DO UPDATE SET \
      shipment_id = COALESCE(tracking_raw_events.shipment_id, excluded.shipment_id), \
-     error = excluded.error";
+     error = excluded.error \
+     WHERE (tracking_raw_events.shipment_id IS NULL AND excluded.shipment_id IS NOT NULL) \
+     OR tracking_raw_events.error IS DISTINCT FROM excluded.error";
 const EVENT_INSERT: &str = "INSERT INTO tracking_events (org_id, shipment_id, dedup_key, \
      raw_hash, carrier, tracking_number, status, leg, occurred_at, event_json, received_at)";
 const EVENT_CONFLICT: &str =
