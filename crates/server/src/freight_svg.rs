@@ -14,7 +14,7 @@ const COS30: f64 = 0.866_025_403_784_438_6;
 pub const WIDTH: f64 = 960.0;
 const MARGIN: f64 = 44.0;
 /// Above this many cartons only the first view is drawn (page size).
-pub const MAX_ROTATED: usize = 1_500;
+pub const MAX_ROTATED: usize = 1_000;
 
 /// Hue of a carton type: spread by the golden angle, as in the PDF.
 fn hue(index: usize) -> f64 {

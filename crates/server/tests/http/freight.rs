@@ -323,11 +323,12 @@ async fn load_plans_report_unplaceable_cartons_honour_the_budget_and_print() {
         assert_eq!(r.json()["error"]["rows"][0]["line"], 2);
         assert_eq!(r.json()["error"]["rows"][0]["column"], "width_cm");
 
-        // The time budget is honoured for a mixed load of 500 cartons.
+        // The time budget is honoured: 2,000 mixed cartons (more than a 40HQ holds) keep the search busy
+        // until the budget ends, and the best plan so far comes back.
         let mixed: Vec<Value> = (0..10)
             .map(|i| {
-                json!({"id": format!("T{i}"), "length_cm": 30 + 7 * i, "width_cm": 25 + 3 * i,
-                       "height_cm": 20 + 5 * (i % 4), "weight_kg": 5 + i, "qty": 50})
+                json!({"id": format!("T{i}"), "length_cm": 40 + 7 * i, "width_cm": 30 + 3 * i,
+                       "height_cm": 25 + 5 * (i % 4), "weight_kg": 5 + i, "qty": 200})
             })
             .collect();
         let start = Instant::now();
@@ -342,12 +343,14 @@ async fn load_plans_report_unplaceable_cartons_honour_the_budget_and_print() {
         let elapsed = start.elapsed();
         assert_eq!(r.status, StatusCode::OK, "{}", r.text());
         let s = r.json()["summary"].clone();
-        assert_eq!(s["cartons_total"], 500);
+        assert_eq!(s["cartons_total"], 2000);
+        assert_eq!(s["stopped_at_budget"], true, "{label}: {s}");
+        assert!(s["cartons_unplaced"].as_u64().unwrap_or(0) > 0, "{s}");
         assert!(
             s["elapsed_ms"].as_u64().unwrap_or(u64::MAX) <= 400 + 1_500,
             "{label}: planner took {s}"
         );
-        assert!(elapsed < Duration::from_secs(6), "{label}: {elapsed:?}");
+        assert!(elapsed < Duration::from_secs(8), "{label}: {elapsed:?}");
 
         // The PDF variant.
         let r = app
