@@ -32,6 +32,7 @@ mod tokens;
 pub mod tracking;
 pub mod trade_profile;
 pub mod trademarks;
+pub mod translation;
 mod users;
 pub mod vault;
 

@@ -1038,6 +1038,25 @@ impl Store {
             None,
         )
         .await?;
+        // An approved translation teaches the memory, in the approval's transaction.
+        if action == ListingAction::Approve
+            && let Some(src_id) = after.source_id
+        {
+            match fetch(&mut tx, actor.org_id, src_id).await {
+                Ok(src) => {
+                    crate::translation::learn_approved(
+                        &mut tx,
+                        actor,
+                        &src,
+                        &after,
+                        after.updated_at,
+                    )
+                    .await?;
+                }
+                Err(StoreError::NotFound { .. }) => {}
+                Err(e) => return Err(e),
+            }
+        }
         tx.commit().await?;
         Ok(after)
     }
