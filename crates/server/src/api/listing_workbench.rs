@@ -664,7 +664,7 @@ pub async fn translate_listings(
 ) -> ApiResult<Response> {
     p.require_write()?;
     let actor = p.actor();
-    let translator = workbench::translator_for(&state);
+    let translator = workbench::translator_for(&state, p.org_id).await?;
     if body.wait || !body.source_ids.is_empty() {
         let marketplace = tradelane_store::listings::canonical_marketplace(&body.marketplace)?;
         let target = tradelane_store::listings::canonical_locale(&body.target_locale)?;

@@ -23,6 +23,7 @@ pub mod tokens;
 pub mod tracking_ops;
 pub mod trademarks;
 pub mod transfer;
+pub mod translation;
 pub mod users;
 pub mod vault;
 pub mod webhooks;
@@ -123,6 +124,7 @@ fn v1() -> OpenApiRouter<AppState> {
         .merge(trademarks::routes())
         .merge(freight::routes())
         .merge(pools::routes())
+        .merge(translation::routes())
         .routes(routes!(health::healthz))
 }
 

@@ -17,6 +17,7 @@ mod sku_form;
 mod tax;
 mod tracking_ops;
 mod tracking_setup;
+mod translation;
 mod users;
 mod vault;
 mod views;
@@ -62,6 +63,7 @@ pub fn router() -> Router<AppState> {
         .merge(landed_cost::routes())
         .merge(listings::routes())
         .merge(workbench::routes())
+        .merge(translation::routes())
         .merge(compliance::routes())
         .merge(vault::routes())
         .merge(alerts::routes())

@@ -374,6 +374,132 @@ struct EditPage {
     error: Option<String>,
     css_urls: Vec<String>,
     trademark_findings: Vec<crate::trademarks::ScreenFinding>,
+    assist: Vec<AssistRow>,
+    provider_offline: bool,
+    preview: Option<LocalePreview>,
+}
+
+/// Memory suggestions and glossary hits for one source field.
+pub struct AssistRow {
+    pub label: String,
+    pub source: String,
+    pub suggestions: Vec<Suggestion>,
+    pub hits: Vec<Hit>,
+}
+
+pub struct Suggestion {
+    pub score: u8,
+    pub exact: bool,
+    pub text: String,
+}
+
+pub struct Hit {
+    pub class: &'static str,
+    pub text: String,
+}
+
+/// The SKU's figures as the target locale writes them (ICU).
+pub struct LocalePreview {
+    pub title: String,
+    pub price: Option<String>,
+    pub weight: Option<String>,
+    pub date: String,
+}
+
+fn assist_label(t: &Tr, field: &str) -> String {
+    match field {
+        "title" => t.t(msg("listings.field.title")).to_string(),
+        "description" => t.t(msg("listings.field.description")).to_string(),
+        "search_terms" => t.t(msg("listings.field.search_terms")).to_string(),
+        other => match other
+            .strip_prefix("bullet.")
+            .and_then(|n| n.parse::<usize>().ok())
+        {
+            Some(n) if n > 0 => field_label(t, tradelane_listing_qa::FieldRef::Bullet(n - 1)),
+            _ => other.to_string(),
+        },
+    }
+}
+
+fn assist_rows(t: &Tr, fields: Vec<workbench::assist::FieldAssist>) -> Vec<AssistRow> {
+    use tradelane_translate::GlossaryHitKind;
+    fields
+        .into_iter()
+        .map(|f| AssistRow {
+            label: assist_label(t, &f.field),
+            source: f.source,
+            suggestions: f
+                .suggestions
+                .into_iter()
+                .map(|m| Suggestion {
+                    score: m.score,
+                    exact: m.exact,
+                    text: m.target,
+                })
+                .collect(),
+            hits: f
+                .glossary_hits
+                .into_iter()
+                .map(|h| match h.kind {
+                    GlossaryHitKind::Term => Hit {
+                        class: "badge",
+                        text: format!(
+                            "{} → {}: {}",
+                            h.term,
+                            t.t(msg("translation.assist.required")),
+                            h.required.unwrap_or_default()
+                        ),
+                    },
+                    GlossaryHitKind::DoNotTranslate => Hit {
+                        class: "badge review",
+                        text: format!("{}: {}", h.term, t.t(msg("translation.assist.keep"))),
+                    },
+                    GlossaryHitKind::Forbidden => Hit {
+                        class: "badge warn",
+                        text: format!("{}: {}", h.term, t.t(msg("translation.assist.forbidden"))),
+                    },
+                })
+                .collect(),
+        })
+        .collect()
+}
+
+/// Price, weight and today's date of the listing's SKU in the listing's locale.
+async fn locale_preview(
+    state: &AppState,
+    t: &Tr,
+    listing: &StoredListing,
+) -> Option<LocalePreview> {
+    let sku = state
+        .store
+        .get_sku(listing.org_id, listing.sku_id)
+        .await
+        .ok()?;
+    // Built after the last await: ICU's formatters need not be Send.
+    let fmt = tradelane_locale_format::LocaleFormat::new(&listing.locale).ok()?;
+    let price = sku
+        .record
+        .unit_value
+        .map(|m| fmt.money(m.amount(), m.currency()));
+    let weight = sku
+        .record
+        .net_weight
+        .map(|w| format!("{}\u{a0}kg", fmt.number_fixed(w.to_kg(), 3)));
+    let date = fmt
+        .date(
+            workbench::today(),
+            tradelane_locale_format::DateLength::Long,
+        )
+        .ok()?;
+    Some(LocalePreview {
+        title: t.tf(
+            msg("translation.preview.title"),
+            &[("locale", &listing.locale)],
+        ),
+        price,
+        weight,
+        date,
+    })
 }
 
 #[derive(Debug, Default, Deserialize)]
@@ -451,6 +577,21 @@ async fn render_edit(
     .next()
     .map(|i| i.findings)
     .unwrap_or_default();
+    let assist =
+        workbench::assist::listing_assist(&state.store, user.org_id, &listing, source.as_ref())
+            .await
+            .map_err(|e| l.error(e.status(), e.to_string()))?;
+    let provider_offline = state
+        .store
+        .translation_provider(user.org_id)
+        .await
+        .map_err(|e| l.store_error(e))?
+        .is_none();
+    let preview = if tradelane_store::listings::is_source_locale(&listing.locale) {
+        None
+    } else {
+        locale_preview(state, &t, &listing).await
+    };
     let qa = workbench::qa_listing(&listing);
     let src = source
         .as_ref()
@@ -561,6 +702,9 @@ async fn render_edit(
         error,
         css_urls: css(),
         trademark_findings,
+        assist: assist_rows(&t, assist),
+        provider_offline,
+        preview,
         t,
         l,
     };
@@ -748,15 +892,13 @@ pub async fn translate(
     }
     let market = form.get("marketplace").cloned().unwrap_or_default();
     let target = form.get("target_locale").cloned().unwrap_or_default();
-    let job = workbench::start_translate_job(
-        &state.store,
-        &user.actor(),
-        workbench::translator_for(&state),
-        &market,
-        &target,
-    )
-    .await
-    .map_err(|e| l.error(e.status(), e.to_string()))?;
+    let translator = workbench::translator_for(&state, user.org_id)
+        .await
+        .map_err(|e| l.error(e.status(), e.to_string()))?;
+    let job =
+        workbench::start_translate_job(&state.store, &user.actor(), translator, &market, &target)
+            .await
+            .map_err(|e| l.error(e.status(), e.to_string()))?;
     if headers.contains_key("hx-request") {
         Ok(job_partial(l.t, &job).into_response())
     } else {

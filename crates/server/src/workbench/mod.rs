@@ -9,6 +9,8 @@
 //!   they wrote themselves (the owner can);
 //! - a bulk job records its progress after every listing, so a page can poll it.
 
+pub mod assist;
+pub mod configured;
 pub mod export;
 pub mod translator;
 
@@ -81,10 +83,14 @@ pub fn findings(
     Ok(engine.check(&input))
 }
 
-/// The translator the server uses. Offline (clearly labelled, never a real translation) until
-/// the organisation configures a provider in the translation module.
-pub fn translator_for(_state: &crate::state::AppState) -> Arc<dyn Translator> {
-    Arc::new(OfflineTranslator)
+/// The translator for the caller's organisation: its configured provider (with translation
+/// memory and glossary), or the offline stand-in (clearly labelled, never a real translation)
+/// when none is configured.
+pub async fn translator_for(
+    state: &crate::state::AppState,
+    org: OrgId,
+) -> ApiResult<Arc<dyn Translator>> {
+    configured::translator_for_org(&state.store, &state.config.data_dir, org).await
 }
 
 /// The listing's source, when it has one in this organisation.
@@ -103,9 +109,13 @@ pub async fn source_of(
     }
 }
 
-/// The organisation's glossary for checks. Empty until the translation module stores one.
-pub async fn glossary(_store: &Store, _org: OrgId) -> ApiResult<Option<Glossary>> {
-    Ok(None)
+/// The organisation's glossary for checks (None while it is empty).
+pub async fn glossary(store: &Store, org: OrgId) -> ApiResult<Option<Glossary>> {
+    let g = store.glossary_for_checks(org).await?;
+    Ok(
+        (!(g.terms.is_empty() && g.do_not_translate.is_empty() && g.forbidden.is_empty()))
+            .then_some(g),
+    )
 }
 
 /// Today (UTC) as a civil date, for "rules in force".
@@ -170,6 +180,56 @@ pub async fn translate_listing(
         Ok(r) => r,
         Err(message) => return Ok(Err(TranslateFailure::failed(message))),
     };
+    let outcome = save_report(
+        store,
+        actor,
+        source,
+        &marketplace,
+        target,
+        &segments,
+        &report,
+    )
+    .await;
+    if let Some(u) = &report.usage {
+        let saved = match &outcome {
+            Ok(Ok(l)) => Some(l.id.0),
+            _ => None,
+        };
+        let rec = tradelane_store::translation::UsageRecord {
+            provider: report.provider.clone(),
+            listing_id: saved,
+            source_locale: source.locale.clone(),
+            target_locale: target.to_string(),
+            requests: u.requests,
+            retries: u.retries,
+            chars_billed: u.chars_billed,
+            tokens_in: u.tokens_in,
+            tokens_out: u.tokens_out,
+            cost: u.cost.map(|c| c.normalize().to_string()),
+            currency: u.currency.clone(),
+            segments_from_memory: u.segments_from_memory,
+            segments_translated: u.segments_translated,
+            segments_failed: u.segments_failed,
+            ok: saved.is_some(),
+        };
+        // The run happened (and may have been billed) whatever became of the listing.
+        if let Err(e) = store.record_translation_usage(actor, &rec).await {
+            tracing::error!(error = %e, "recording translation usage");
+        }
+    }
+    outcome
+}
+
+/// Saves the translated fields of one listing, all or nothing.
+async fn save_report(
+    store: &Store,
+    actor: &Actor,
+    source: &StoredListing,
+    marketplace: &str,
+    target: &str,
+    segments: &[Segment],
+    report: &translator::SegmentsReport,
+) -> ApiResult<Result<StoredListing, TranslateFailure>> {
     let mut content = ListingContent {
         attributes: source.content.attributes.clone(),
         ..ListingContent::default()
@@ -207,7 +267,7 @@ pub async fn translate_listing(
         .save_translation(
             actor,
             source,
-            &marketplace,
+            marketplace,
             target,
             &content,
             &report.provider,

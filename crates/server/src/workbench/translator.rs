@@ -37,12 +37,14 @@ pub enum SegmentOutcome {
 }
 
 /// The answer for one listing: one outcome per segment, in order.
-#[derive(Debug, Clone, PartialEq, Eq)]
+#[derive(Debug, Clone, PartialEq)]
 pub struct SegmentsReport {
     pub results: Vec<SegmentOutcome>,
     /// Label of what produced the text (`offline`, `opencc`, a provider's name), stored as the
     /// listing's origin.
     pub provider: String,
+    /// Requests, characters, tokens and cost of the run (None: nothing was billed).
+    pub usage: Option<tradelane_translate::Usage>,
 }
 
 pub type TranslateFuture<'a> =
@@ -109,6 +111,7 @@ impl Translator for OfflineTranslator {
                     "offline"
                 }
                 .into(),
+                usage: None,
             })
         })
     }

@@ -21,4 +21,5 @@ mod skus;
 mod tax;
 mod tracking_ops;
 mod trademarks;
+mod translation;
 mod vault;
