@@ -6,7 +6,7 @@ use std::path::PathBuf;
 use anyhow::{Context, Result, anyhow, bail};
 use indicatif::{ProgressBar, ProgressStyle};
 use serde::Serialize;
-use tradelane_server::workbench::{self, OfflineTranslator, export};
+use tradelane_server::workbench::{self, export};
 use tradelane_store::listings::{canonical_locale, canonical_marketplace};
 use tradelane_store::{
     Actor, JobStatus, ListingAction, ListingContent, ListingImportRow, ListingQuery, ListingState,
@@ -225,33 +225,42 @@ pub async fn translate(global: &GlobalOpts, args: &TranslateArgs) -> Result<()> 
     } else {
         bar.set_draw_target(indicatif::ProgressDrawTarget::hidden());
     }
-    let translator = OfflineTranslator;
+    // The organisation's configured provider (memory and glossary first), offline otherwise.
+    let translator = workbench::configured::translator_for_org(&store, &global.data_dir, org.id)
+        .await
+        .map_err(|e| anyhow!("{e}"))?;
     let mut items = Vec::with_capacity(sources.len());
     for src in &sources {
         bar.set_message(src.sku_code.clone());
-        let item =
-            match workbench::translate_listing(&store, &actor, &translator, src, &market, target)
-                .await
-            {
-                Ok(Ok(saved)) => tradelane_store::JobItem {
-                    sku_code: src.sku_code.clone(),
-                    listing_id: Some(saved.id),
-                    outcome: "translated".into(),
-                    message: None,
-                },
-                Ok(Err(f)) => tradelane_store::JobItem {
-                    sku_code: src.sku_code.clone(),
-                    listing_id: None,
-                    outcome: if f.skipped { "skipped" } else { "failed" }.into(),
-                    message: Some(f.message),
-                },
-                Err(e) => tradelane_store::JobItem {
-                    sku_code: src.sku_code.clone(),
-                    listing_id: None,
-                    outcome: "failed".into(),
-                    message: Some(e.to_string()),
-                },
-            };
+        let item = match workbench::translate_listing(
+            &store,
+            &actor,
+            translator.as_ref(),
+            src,
+            &market,
+            target,
+        )
+        .await
+        {
+            Ok(Ok(saved)) => tradelane_store::JobItem {
+                sku_code: src.sku_code.clone(),
+                listing_id: Some(saved.id),
+                outcome: "translated".into(),
+                message: None,
+            },
+            Ok(Err(f)) => tradelane_store::JobItem {
+                sku_code: src.sku_code.clone(),
+                listing_id: None,
+                outcome: if f.skipped { "skipped" } else { "failed" }.into(),
+                message: Some(f.message),
+            },
+            Err(e) => tradelane_store::JobItem {
+                sku_code: src.sku_code.clone(),
+                listing_id: None,
+                outcome: "failed".into(),
+                message: Some(e.to_string()),
+            },
+        };
         items.push(item);
         store
             .update_listing_job(org.id, job.id, JobStatus::Running, &items)

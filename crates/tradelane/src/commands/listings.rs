@@ -42,6 +42,13 @@ pub enum ListingsCommand {
     Import(super::listing_work::ImportArgs),
     /// Export approved listings as a marketplace flat file (CSV/XLSX) and mark them exported.
     Export(super::listing_work::ExportArgs),
+    /// The organisation glossary: list, import a CSV (all rows or none).
+    #[command(subcommand)]
+    Glossary(super::glossary::GlossaryCommand),
+    /// The machine-translation provider: show, set (API key from an environment variable,
+    /// sealed at rest), remove.
+    #[command(subcommand)]
+    Provider(super::translation_provider::ProviderCommand),
 }
 
 #[derive(Debug, clap::Args)]
@@ -87,6 +94,8 @@ pub async fn run(global: &GlobalOpts, cmd: ListingsCommand) -> Result<()> {
         ListingsCommand::Translate(args) => super::listing_work::translate(global, &args).await,
         ListingsCommand::Import(args) => super::listing_work::import(global, &args).await,
         ListingsCommand::Export(args) => super::listing_work::export_file(global, &args).await,
+        ListingsCommand::Glossary(cmd) => super::glossary::run(global, cmd).await,
+        ListingsCommand::Provider(cmd) => super::translation_provider::run(global, cmd).await,
     }
 }
 

@@ -266,5 +266,34 @@ pub async fn seed(store: &Store, owner: &User, operator: Option<&User>) -> Resul
         }
         ids.push(Some(store.get_listing(owner.org_id, id).await?));
     }
+    seed_glossary(store, &owner_actor).await?;
     Ok(created)
+}
+
+/// A small demo glossary: the brands stay as written, a biocide claim is forbidden in Germany.
+/// Re-running changes nothing (the import is keyed by kind and term).
+async fn seed_glossary(store: &Store, actor: &Actor) -> Result<()> {
+    use tradelane_store::translation::{GlossaryInput, GlossaryKind};
+    let entry = |kind, term: &str, markets: &[&str], note: &str| GlossaryInput {
+        kind,
+        term: term.to_string(),
+        translations: Default::default(),
+        markets: markets.iter().map(|m| m.to_string()).collect(),
+        note: note.to_string(),
+    };
+    let entries = [
+        entry(GlossaryKind::DoNotTranslate, "Lumora", &[], "brand"),
+        entry(GlossaryKind::DoNotTranslate, "VoltLine", &[], "brand"),
+        entry(
+            GlossaryKind::Forbidden,
+            "antibakteriell",
+            &["DE"],
+            "biocide claim: needs a registration",
+        ),
+    ];
+    store
+        .import_glossary(actor, &entries, "demo")
+        .await
+        .context("demo glossary")?;
+    Ok(())
 }

@@ -86,3 +86,101 @@ fn workbench_list_editor_bulk_translate_and_export() {
         },
     );
 }
+
+/// Translation settings (write-only key), the glossary page and the editor's memory and
+/// glossary section. Screenshots: translation-settings, translation-glossary, workbench-assist.
+#[test]
+fn translation_settings_glossary_and_editor_assist() {
+    with_demo_browser(
+        |_env| {},
+        |client, base| async move {
+            client
+                .goto(&format!("{base}/listings/translation"))
+                .await
+                .expect("open the translation settings");
+            let current = text_of(&client, "[data-testid=tr-current]").await;
+            assert!(current.contains("离线占位"), "offline labelled: {current}");
+            wait_css(&client, "#tr-kind")
+                .await
+                .select_by_value("libretranslate")
+                .await
+                .expect("choose LibreTranslate");
+            wait_css(&client, "#tr-url")
+                .await
+                .send_keys("http://127.0.0.1:9/")
+                .await
+                .expect("endpoint");
+            wait_css(&client, "#tr-key")
+                .await
+                .send_keys("libre-key-12345678")
+                .await
+                .expect("key");
+            wait_css(&client, "[data-testid=tr-save]")
+                .await
+                .click()
+                .await
+                .expect("save");
+            wait_css(&client, "[data-testid=tr-message]").await;
+            let hint = text_of(&client, "[data-testid=tr-key-hint]").await;
+            assert_eq!(hint, "…5678");
+            let page = client.source().await.expect("page source");
+            assert!(
+                !page.contains("libre-key-12345678"),
+                "the key is write-only"
+            );
+            shot(&client, "translation-settings").await;
+
+            client
+                .goto(&format!("{base}/listings/glossary"))
+                .await
+                .expect("open the glossary");
+            wait_css(&client, "#gl-term")
+                .await
+                .send_keys("手机壳")
+                .await
+                .expect("term");
+            wait_css(&client, "[data-testid=gl-translation]")
+                .await
+                .send_keys("Handyhülle")
+                .await
+                .expect("translation");
+            wait_css(&client, "[data-testid=gl-save]")
+                .await
+                .click()
+                .await
+                .expect("add");
+            // The flash only exists on the page after the redirect (no stale element).
+            wait_css(&client, "[data-testid=gl-message]").await;
+            let entries = text_of(&client, "[data-testid=gl-entries]").await;
+            assert!(
+                entries.contains("Handyhülle") && entries.contains("Lumora"),
+                "{entries}"
+            );
+            shot(&client, "translation-glossary").await;
+
+            client
+                .goto(&format!(
+                    "{base}/listings/workbench?locale=de-DE&marketplace=amazon-de"
+                ))
+                .await
+                .expect("filter");
+            wait_css(&client, "[data-testid=wb-link]")
+                .await
+                .click()
+                .await
+                .expect("open the German listing");
+            let assist = text_of(&client, "[data-testid=wb-assist]").await;
+            assert!(assist.contains("Lumora"), "{assist}");
+            let hits = text_of(&client, "[data-testid=wb-glossary-hit]").await;
+            assert!(!hits.is_empty());
+            client
+                .execute(
+                    "document.querySelector('[data-testid=wb-assist]').scrollIntoView()",
+                    vec![],
+                )
+                .await
+                .expect("scroll to the memory and glossary section");
+            shot(&client, "workbench-assist").await;
+        },
+    );
+}

@@ -20,5 +20,6 @@ mod listing_work;
 mod listings;
 mod tax;
 mod tracking;
+mod translation;
 mod vault;
 mod watchlist;
