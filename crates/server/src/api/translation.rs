@@ -204,10 +204,11 @@ pub async fn put_provider_settings(
     let stored_key = match (&input.api_key, input.clear_api_key) {
         (Some(_), _) => key.map(str::to_string),
         (None, true) => None,
-        (None, false) => match state.store.translation_sealed_key(caller.org_id).await? {
-            Some(_) => Some("stored-key".to_string()),
-            None => None,
-        },
+        (None, false) => state
+            .store
+            .translation_sealed_key(caller.org_id)
+            .await?
+            .map(|_| "stored-key".to_string()),
     };
     let check = tradelane_translate::ProviderSettings {
         name: input.name.clone(),
