@@ -8,7 +8,7 @@
 //! The server key comes from `TRADELANE_SECRET_KEY` (64 hex digits or base64 of 32 bytes)
 //! or else the file `secret.key` in the data directory (created with 32 random bytes, mode
 //! 0600, on first use). Rotation: move `secret.key` to `secret.key.old` (or put the old value
-//! in `TRADELANE_SECRET_KEY_PREVIOUS`), then run `tradelane translation providers rekey`, which
+//! in `TRADELANE_SECRET_KEY_PREVIOUS`), then run `tradelane listings provider rekey`, which
 //! decrypts every stored key with whichever key it names and encrypts it with the new one.
 
 use std::path::{Path, PathBuf};
