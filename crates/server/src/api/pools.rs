@@ -641,6 +641,8 @@ pub struct PlanRequest {
 }
 
 /// Runs the planner for the organiser's pool and stores the result; the pool becomes planned.
+/// The rate cards are the pool's own (uploaded to it) or, when it has none, the organiser's stored
+/// rate cards.
 pub async fn run_plan(
     store: &Store,
     actor: &Actor,
@@ -648,7 +650,17 @@ pub async fn run_plan(
     budget_ms: Option<u64>,
     fit_iterations: Option<u64>,
 ) -> ApiResult<StoredPool> {
-    let (input, version) = store.pool_plan_input(actor, id).await?;
+    let (mut input, version) = store.pool_plan_input(actor, id).await?;
+    if input.cards.is_empty() {
+        // No cards uploaded to the pool: the organiser's stored rate cards price containers (FCL)
+        // and give each participant its cost alone.
+        input.cards = store
+            .list_freight_cards(actor.org_id)
+            .await?
+            .iter()
+            .map(|c| c.card_for_quote())
+            .collect();
+    }
     let budget = Duration::from_millis(
         budget_ms
             .unwrap_or(DEFAULT_BUDGET_MS)

@@ -17,6 +17,9 @@ use crate::exit::validation;
 pub enum FreightCommand {
     /// Compare forwarder quotes for a carton list on a lane.
     Quote(QuoteArgs),
+    /// Consolidation pools (拼柜): create, join, add cartons, plan containers and split the cost.
+    #[command(subcommand)]
+    Pool(crate::commands::freight_pool::PoolCommand),
 }
 
 #[derive(Debug, Args)]
@@ -46,9 +49,10 @@ pub struct QuoteArgs {
     pub units: Option<u64>,
 }
 
-pub fn run(global: &GlobalOpts, cmd: FreightCommand) -> Result<()> {
+pub async fn run(global: &GlobalOpts, cmd: FreightCommand) -> Result<()> {
     match cmd {
         FreightCommand::Quote(args) => quote(global, &args),
+        FreightCommand::Pool(cmd) => crate::commands::freight_pool::run(global, cmd).await,
     }
 }
 

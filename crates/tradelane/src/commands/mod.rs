@@ -5,6 +5,7 @@ pub mod audit;
 pub mod compliance;
 pub mod customs_docs;
 pub mod freight;
+pub mod freight_pool;
 pub mod fx;
 pub mod glossary;
 pub mod import;
@@ -42,7 +43,7 @@ pub async fn dispatch(cli: Cli) -> Result<()> {
         Command::Sku(cmd) => sku::run(&global, cmd).await,
         Command::Audit(cmd) => audit::run(&global, cmd).await,
         Command::Load(cmd) => load::run(&global, cmd),
-        Command::Freight(cmd) => freight::run(&global, cmd),
+        Command::Freight(cmd) => freight::run(&global, cmd).await,
         Command::Listings(cmd) => listings::run(&global, cmd).await,
         Command::Bench(BenchCommand::Api(args)) => crate::bench::api::run(&global, &args).await,
         Command::Bench(BenchCommand::Import(args)) => {

@@ -13,6 +13,7 @@ mod browser_workbench;
 mod compliance;
 mod demo;
 mod freight_load;
+mod freight_pool;
 mod helpers;
 mod import;
 mod landed_cost;
