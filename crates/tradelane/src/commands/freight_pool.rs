@@ -189,8 +189,8 @@ pub async fn run(global: &GlobalOpts, cmd: PoolCommand) -> Result<()> {
                 println!("No pools.");
             } else {
                 println!(
-                    "{:>4}  {:<28} {:<14} {:<10} {:<8} {:>6}  {:<10} {}",
-                    "id", "name", "lane", "cut-off", "status", "orgs", "you", "organiser"
+                    "{:>4}  {:<28} {:<14} {:<10} {:<8} {:>6}  {:<10} organiser",
+                    "id", "name", "lane", "cut-off", "status", "orgs", "you"
                 );
                 for p in pools {
                     let you = if p.is_organiser {

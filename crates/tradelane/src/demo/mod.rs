@@ -11,6 +11,7 @@ use crate::context::{find_org, open_store};
 
 mod freight;
 mod listings;
+mod pools;
 
 pub const DEMO_ORG: &str = "Demo Trading Co.";
 /// Documented in the README; `--password` or TRADELANE_DEMO_PASSWORD replaces it.
@@ -122,6 +123,12 @@ pub async fn run(global: &GlobalOpts, args: &DemoArgs) -> Result<()> {
         .context("importing the demo rate cards")?;
     if cards > 0 {
         println!("Demo forwarder rate cards: {cards} imported.");
+    }
+    if pools::seed(&store, &org, &owner)
+        .await
+        .context("creating the demo consolidation pool")?
+    {
+        println!("Demo consolidation pool (two shipments to Los Angeles): planned.");
     }
 
     let url = crate::commands::serve::public_url(args.bind);

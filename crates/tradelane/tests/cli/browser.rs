@@ -569,6 +569,8 @@ fn every_module_page_renders_in_both_languages() {
                 "freight",
                 "freight/quote",
                 "freight/load-plan",
+                "freight/pools",
+                "freight/pools/1",
                 "users",
                 "audit",
             ];

@@ -7,6 +7,7 @@ mod admin;
 mod browser;
 mod browser_freight;
 mod browser_landed_cost;
+mod browser_pools;
 mod browser_tax;
 mod browser_tracking;
 mod browser_workbench;
