@@ -772,52 +772,36 @@ impl Store {
             "requests_per_minute": input.requests_per_minute, "batch_size": input.batch_size,
             "timeout_ms": input.timeout_ms, "pricing": pricing,
         });
-        if before.is_some() {
-            sqlx::query(
-                "UPDATE translation_settings SET name = $1, kind = $2, base_url = $3, model = $4, \
-                 api_key_sealed = $5, api_key_id = $6, api_key_hint = $7, requests_per_minute = $8, \
-                 batch_size = $9, timeout_ms = $10, pricing_json = $11, updated_at = $12 \
-                 WHERE org_id = $13",
-            )
-            .bind(name.clone())
-            .bind(kind.clone())
-            .bind(base_url.clone())
-            .bind(model.clone())
-            .bind(sealed)
-            .bind(key_id.clone())
-            .bind(hint.clone())
-            .bind(input.requests_per_minute.map(i64::from))
-            .bind(input.batch_size.map(i64::from))
-            .bind(input.timeout_ms.map(|t| t as i64))
-            .bind(pricing.clone())
-            .bind(now_text.clone())
-            .bind(org.0)
-            .execute(&mut *tx)
-            .await?;
-        } else {
-            sqlx::query(
-                "INSERT INTO translation_settings (org_id, name, kind, base_url, model, \
-                 api_key_sealed, api_key_id, api_key_hint, requests_per_minute, batch_size, \
-                 timeout_ms, pricing_json, created_at, updated_at) \
-                 VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14)",
-            )
-            .bind(org.0)
-            .bind(name.clone())
-            .bind(kind.clone())
-            .bind(base_url.clone())
-            .bind(model.clone())
-            .bind(sealed)
-            .bind(key_id.clone())
-            .bind(hint.clone())
-            .bind(input.requests_per_minute.map(i64::from))
-            .bind(input.batch_size.map(i64::from))
-            .bind(input.timeout_ms.map(|t| t as i64))
-            .bind(pricing.clone())
-            .bind(now_text.clone())
-            .bind(now_text)
-            .execute(&mut *tx)
-            .await?;
-        }
+        // One provider per organisation (UNIQUE (org_id)): the first save inserts, later ones
+        // replace everything but the creation time.
+        sqlx::query(
+            "INSERT INTO translation_settings (org_id, name, kind, base_url, model, \
+             api_key_sealed, api_key_id, api_key_hint, requests_per_minute, batch_size, \
+             timeout_ms, pricing_json, created_at, updated_at) \
+             VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $13) \
+             ON CONFLICT (org_id) DO UPDATE SET name = excluded.name, kind = excluded.kind, \
+             base_url = excluded.base_url, model = excluded.model, \
+             api_key_sealed = excluded.api_key_sealed, api_key_id = excluded.api_key_id, \
+             api_key_hint = excluded.api_key_hint, \
+             requests_per_minute = excluded.requests_per_minute, \
+             batch_size = excluded.batch_size, timeout_ms = excluded.timeout_ms, \
+             pricing_json = excluded.pricing_json, updated_at = excluded.updated_at",
+        )
+        .bind(org.0)
+        .bind(name.clone())
+        .bind(kind.clone())
+        .bind(base_url.clone())
+        .bind(model.clone())
+        .bind(sealed)
+        .bind(key_id.clone())
+        .bind(hint.clone())
+        .bind(input.requests_per_minute.map(i64::from))
+        .bind(input.batch_size.map(i64::from))
+        .bind(input.timeout_ms.map(|t| t as i64))
+        .bind(pricing.clone())
+        .bind(now_text)
+        .execute(&mut *tx)
+        .await?;
         audit::write(
             &mut tx,
             actor,
