@@ -53,6 +53,8 @@ pub struct AppState {
     pub services: Arc<Services>,
     /// Document vault blobs (local directory under the data dir, or S3-compatible storage).
     pub vault: Arc<tradelane_vault::Vault>,
+    /// Translation-memory lookup indexes, rebuilt when the stored memory changes.
+    pub tm_cache: Arc<crate::workbench::configured::MemoryCache>,
 }
 
 impl std::fmt::Debug for AppState {
@@ -78,6 +80,7 @@ impl AppState {
             store,
             config: Arc::new(config),
             login_limiter: Arc::new(LoginLimiter::new(LOGIN_MAX_FAILURES, LOGIN_WINDOW)),
+            tm_cache: Arc::default(),
         }
     }
 

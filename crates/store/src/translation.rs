@@ -585,6 +585,14 @@ pub(crate) async fn learn_approved(
     Ok(changed.len())
 }
 
+/// See [`Store::tm_stamp`].
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct TmStamp {
+    pub count: i64,
+    pub max_id: i64,
+    pub max_updated: String,
+}
+
 impl Store {
     /// The organisation's provider settings, if any (never the key).
     pub async fn translation_provider(&self, org: OrgId) -> Result<Option<StoredProvider>> {
@@ -1131,6 +1139,26 @@ impl Store {
         }
         tx.commit().await?;
         Ok(outcome)
+    }
+
+    /// What identifies the current state of the memory into `target_locale`: row count,
+    /// highest id and latest update. Any insert, delete or changed translation moves it, so a
+    /// lookup index built from the rows stays valid while the stamp is the same.
+    pub async fn tm_stamp(&self, org: OrgId, target_locale: &str) -> Result<TmStamp> {
+        let row = sqlx::query(
+            "SELECT COUNT(*) AS n, COALESCE(MAX(id), 0) AS max_id, \
+             COALESCE(MAX(updated_at), '') AS max_updated FROM tm_segments \
+             WHERE org_id = $1 AND target_locale = $2",
+        )
+        .bind(org.0)
+        .bind(target_locale.to_string())
+        .fetch_one(&self.pool)
+        .await?;
+        Ok(TmStamp {
+            count: get_i64(&row, "n")?,
+            max_id: get_i64(&row, "max_id")?,
+            max_updated: get_string(&row, "max_updated")?,
+        })
     }
 
     /// Memory pairs into `target_locale` (every source locale), for a lookup index.

@@ -754,7 +754,14 @@ pub async fn listing_assist(
         .await?;
     let source = workbench::source_of(&state.store, caller.org_id, &l).await?;
     Ok(Json(
-        assist::listing_assist(&state.store, caller.org_id, &l, source.as_ref()).await?,
+        assist::listing_assist(
+            &state.store,
+            &state.tm_cache,
+            caller.org_id,
+            &l,
+            source.as_ref(),
+        )
+        .await?,
     ))
 }
 

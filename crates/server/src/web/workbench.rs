@@ -577,10 +577,15 @@ async fn render_edit(
     .next()
     .map(|i| i.findings)
     .unwrap_or_default();
-    let assist =
-        workbench::assist::listing_assist(&state.store, user.org_id, &listing, source.as_ref())
-            .await
-            .map_err(|e| l.error(e.status(), e.to_string()))?;
+    let assist = workbench::assist::listing_assist(
+        &state.store,
+        &state.tm_cache,
+        user.org_id,
+        &listing,
+        source.as_ref(),
+    )
+    .await
+    .map_err(|e| l.error(e.status(), e.to_string()))?;
     let provider_offline = state
         .store
         .translation_provider(user.org_id)

@@ -45,6 +45,7 @@ fn source_fields(source: &StoredListing) -> Vec<(String, String)> {
 /// non-empty source field of `target`'s source listing. Empty when it has no source.
 pub async fn listing_assist(
     store: &Store,
+    memory: &super::configured::MemoryCache,
     org: OrgId,
     target: &StoredListing,
     source: Option<&StoredListing>,
@@ -52,7 +53,7 @@ pub async fn listing_assist(
     let Some(source) = source else {
         return Ok(Vec::new());
     };
-    let tm = super::configured::memory_index(store, org, &target.locale).await?;
+    let tm = super::configured::memory_index(store, memory, org, &target.locale).await?;
     let glossary = store.glossary_for_checks(org).await?;
     let market = super::rules_marketplace(&target.marketplace);
     Ok(source_fields(source)

@@ -10,7 +10,7 @@ use std::sync::Arc;
 
 use rust_decimal::Decimal;
 use tradelane_listing_qa::Glossary;
-use tradelane_store::translation::{SealedKey, StoredProvider};
+use tradelane_store::translation::{SealedKey, StoredProvider, TmStamp};
 use tradelane_store::{Actor, OrgId, Store};
 use tradelane_translate::secret::{Keyring, SecretError};
 use tradelane_translate::{
@@ -107,6 +107,7 @@ pub async fn org_settings(
 pub async fn translator_for_org(
     store: &Store,
     data_dir: &Path,
+    memory: Arc<MemoryCache>,
     org: OrgId,
 ) -> ApiResult<Arc<dyn Translator>> {
     let settings = match org_settings(store, data_dir, org).await? {
@@ -126,7 +127,7 @@ pub async fn translator_for_org(
         glossary,
         store: store.clone(),
         org,
-        memory: std::sync::Mutex::new(HashMap::new()),
+        memory,
     }))
 }
 
@@ -141,10 +142,49 @@ pub fn provider_label(s: &ProviderSettings) -> String {
     .collect()
 }
 
-/// The memory into `target_locale` as a lookup index.
-pub async fn memory_index(store: &Store, org: OrgId, target_locale: &str) -> ApiResult<TmIndex> {
+/// Translation memories as lookup indexes, kept between requests and jobs of one server and
+/// rebuilt only when the stored memory changed ([`Store::tm_stamp`]). Building the index of a
+/// large memory (100,000 segments) takes far longer than a lookup in it, and the editor asks
+/// for suggestions on every page view.
+#[derive(Default)]
+pub struct MemoryCache {
+    indexes: std::sync::Mutex<HashMap<MemoryKey, (TmStamp, Arc<TmIndex>)>>,
+}
+
+/// (organisation id, target locale).
+type MemoryKey = (i64, String);
+
+impl MemoryCache {
+    fn get(&self, key: &MemoryKey, stamp: &TmStamp) -> Option<Arc<TmIndex>> {
+        let indexes = self.indexes.lock().ok()?;
+        indexes
+            .get(key)
+            .filter(|(s, _)| s == stamp)
+            .map(|(_, index)| index.clone())
+    }
+
+    fn put(&self, key: MemoryKey, stamp: TmStamp, index: Arc<TmIndex>) {
+        if let Ok(mut indexes) = self.indexes.lock() {
+            indexes.insert(key, (stamp, index));
+        }
+    }
+}
+
+/// The memory into `target_locale` as a lookup index: the cached one while the stored memory is
+/// unchanged, else built from the rows (and cached).
+pub async fn memory_index(
+    store: &Store,
+    cache: &MemoryCache,
+    org: OrgId,
+    target_locale: &str,
+) -> ApiResult<Arc<TmIndex>> {
+    let key = (org.0, target_locale.to_string());
+    let stamp = store.tm_stamp(org, target_locale).await?;
+    if let Some(index) = cache.get(&key, &stamp) {
+        return Ok(index);
+    }
     let rows = store.tm_segments_for_target(org, target_locale).await?;
-    Ok(TmIndex::from_segments(rows.into_iter().map(|e| {
+    let index = Arc::new(TmIndex::from_segments(rows.into_iter().map(|e| {
         TmSegment {
             id: e.id,
             source_locale: e.source_locale,
@@ -153,7 +193,10 @@ pub async fn memory_index(store: &Store, org: OrgId, target_locale: &str) -> Api
             target: e.target_text,
             provenance: e.origin,
         }
-    })))
+    })));
+    // The stamp read before the rows: a change in between makes the next call rebuild.
+    cache.put(key, stamp, index.clone());
+    Ok(index)
 }
 
 struct Broken(String);
@@ -178,29 +221,16 @@ struct ConfiguredTranslator {
     glossary: Glossary,
     store: Store,
     org: OrgId,
-    /// Memory per target locale, loaded once per translator (one bulk job, one request).
-    memory: std::sync::Mutex<HashMap<String, Arc<TmIndex>>>,
+    /// The server's memory indexes; a listing approved during a bulk job is used by the
+    /// listings translated after it.
+    memory: Arc<MemoryCache>,
 }
 
 impl ConfiguredTranslator {
     async fn memory(&self, target: &str) -> Result<Arc<TmIndex>, String> {
-        let cached = self
-            .memory
-            .lock()
-            .map_err(|_| "translation memory cache poisoned".to_string())?
-            .get(target)
-            .cloned();
-        if let Some(m) = cached {
-            return Ok(m);
-        }
-        let index = memory_index(&self.store, self.org, target)
+        memory_index(&self.store, &self.memory, self.org, target)
             .await
-            .map_err(|e| format!("translation memory: {e}"))?;
-        let index = Arc::new(index);
-        if let Ok(mut cache) = self.memory.lock() {
-            cache.insert(target.to_string(), index.clone());
-        }
-        Ok(index)
+            .map_err(|e| format!("translation memory: {e}"))
     }
 }
 

@@ -90,7 +90,13 @@ pub async fn translator_for(
     state: &crate::state::AppState,
     org: OrgId,
 ) -> ApiResult<Arc<dyn Translator>> {
-    configured::translator_for_org(&state.store, &state.config.data_dir, org).await
+    configured::translator_for_org(
+        &state.store,
+        &state.config.data_dir,
+        state.tm_cache.clone(),
+        org,
+    )
+    .await
 }
 
 /// The listing's source, when it has one in this organisation.

@@ -226,9 +226,14 @@ pub async fn translate(global: &GlobalOpts, args: &TranslateArgs) -> Result<()> 
         bar.set_draw_target(indicatif::ProgressDrawTarget::hidden());
     }
     // The organisation's configured provider (memory and glossary first), offline otherwise.
-    let translator = workbench::configured::translator_for_org(&store, &global.data_dir, org.id)
-        .await
-        .map_err(|e| anyhow!("{e}"))?;
+    let translator = workbench::configured::translator_for_org(
+        &store,
+        &global.data_dir,
+        std::sync::Arc::default(),
+        org.id,
+    )
+    .await
+    .map_err(|e| anyhow!("{e}"))?;
     let mut items = Vec::with_capacity(sources.len());
     for src in &sources {
         bar.set_message(src.sku_code.clone());
