@@ -699,7 +699,8 @@ struct DetailPage {
     can_upload: bool,
     can_organise: bool,
     can_close: bool,
-    rate_cards: usize,
+    /// "3", or for a pool without its own cards the note that the organiser's stored ones price it.
+    rate_cards: String,
     message: Option<String>,
     error: Option<String>,
     row_errors: Vec<CellError>,
@@ -732,6 +733,17 @@ async fn render_detail(
         .get_pool(user.org_id, id)
         .await
         .map_err(|e| l.store_error(e))?;
+    // Planning falls back to the organiser's stored rate cards when none were uploaded to the pool.
+    let rate_cards = if pool.cards.is_empty() && pool.is_organiser {
+        let stored = state
+            .store
+            .count_freight_cards(user.org_id)
+            .await
+            .map_err(|e| l.store_error(e))?;
+        t.tf("pools.rate_cards_stored", &[("count", &stored.to_string())])
+    } else {
+        pool.cards.len().to_string()
+    };
     let members = state
         .store
         .pool_members(user.org_id, id)
@@ -815,7 +827,7 @@ async fn render_detail(
         can_upload: user.role.can_write() && pool.joined && pool.accepts_changes(),
         can_organise: user.role.can_write() && pool.is_organiser,
         can_close: user.role.can_write() && pool.is_organiser && pool.status == PoolStatus::Open,
-        rate_cards: pool.cards.len(),
+        rate_cards,
         l,
         message: fb.message,
         error: fb.error,
