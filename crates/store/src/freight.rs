@@ -18,6 +18,7 @@ use crate::audit::{self, AuditRecord};
 use crate::db::{begin_write, get_i64, get_string};
 use crate::error::{Result, StoreError, check_text, is_unique_violation};
 use crate::model::{Actor, OrgId};
+use crate::owned::OwnedTable;
 use crate::time;
 
 /// Most cards one file may hold.
@@ -130,6 +131,15 @@ fn check_card(index: usize, card: &RateCard) -> Result<()> {
     }
     Ok(())
 }
+
+const CARDS: OwnedTable<StoredRateCard> = OwnedTable {
+    table: "freight_cards",
+    columns: COLUMNS,
+    what: "rate card",
+    entity_type: "freight_card",
+    delete_action: "freight.card_delete",
+    from_row,
+};
 
 impl Store {
     /// The organisation's rate cards by forwarder, lane, mode and validity.
@@ -295,40 +305,7 @@ impl Store {
 
     /// Removes one rate card. Audited with what was removed.
     pub async fn delete_freight_card(&self, actor: &Actor, id: i64) -> Result<StoredRateCard> {
-        let now = time::now();
-        let mut tx = begin_write(&self.pool, self.backend).await?;
-        let current = sqlx::query(sqlx::AssertSqlSafe(format!(
-            "SELECT {COLUMNS} FROM freight_cards WHERE org_id = $1 AND id = $2"
-        )))
-        .bind(actor.org_id.0)
-        .bind(id)
-        .fetch_optional(&mut *tx)
-        .await?
-        .as_ref()
-        .map(from_row)
-        .transpose()?
-        .ok_or_else(|| StoreError::not_found("rate card", id))?;
-        sqlx::query("DELETE FROM freight_cards WHERE org_id = $1 AND id = $2")
-            .bind(actor.org_id.0)
-            .bind(id)
-            .execute(&mut *tx)
-            .await?;
-        audit::write(
-            &mut tx,
-            actor,
-            now,
-            AuditRecord {
-                action: "freight.card_delete",
-                entity_type: "freight_card",
-                entity_id: id.to_string(),
-                batch_id: None,
-                before: Some(audit::json(&current)?),
-                after: None,
-            },
-        )
-        .await?;
-        tx.commit().await?;
-        Ok(current)
+        self.delete_owned(actor, id, &CARDS).await
     }
 }
 

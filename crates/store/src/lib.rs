@@ -22,6 +22,7 @@ pub mod landed_cost;
 pub mod listings;
 mod model;
 mod orgs;
+mod owned;
 pub mod pools;
 mod sessions;
 mod skus;

@@ -17,6 +17,7 @@ use crate::audit::{self, AuditRecord};
 use crate::db::{begin_write, get_i64, get_string};
 use crate::error::{Result, StoreError, check_text, is_unique_violation};
 use crate::model::{Actor, ImportOutcome, OrgId};
+use crate::owned::OwnedTable;
 use crate::time;
 
 /// Longest mark, owner or brand (characters).
@@ -271,6 +272,24 @@ fn conflict_on_ref(e: sqlx::Error, mark_ref: &str) -> StoreError {
     }
 }
 
+const MARKS: OwnedTable<WatchMark> = OwnedTable {
+    table: "trademark_marks",
+    columns: MARK_COLUMNS,
+    what: "mark",
+    entity_type: "trademark_mark",
+    delete_action: "watchlist.delete",
+    from_row: mark_from_row,
+};
+
+const ALLOWED_BRANDS: OwnedTable<AllowedBrand> = OwnedTable {
+    table: "trademark_allowlist",
+    columns: "id, brand, kind, note, created_at",
+    what: "allowed brand",
+    entity_type: "allowed_brand",
+    delete_action: "allowlist.delete",
+    from_row: brand_from_row,
+};
+
 impl Store {
     /// The organisation's watchlist, by mark.
     pub async fn list_watch_marks(&self, org: OrgId) -> Result<Vec<WatchMark>> {
@@ -406,40 +425,7 @@ impl Store {
 
     /// Removes a mark. Audited with what was removed.
     pub async fn delete_watch_mark(&self, actor: &Actor, id: i64) -> Result<WatchMark> {
-        let now = time::now();
-        let mut tx = begin_write(&self.pool, self.backend).await?;
-        let current = sqlx::query(sqlx::AssertSqlSafe(format!(
-            "SELECT {MARK_COLUMNS} FROM trademark_marks WHERE org_id = $1 AND id = $2"
-        )))
-        .bind(actor.org_id.0)
-        .bind(id)
-        .fetch_optional(&mut *tx)
-        .await?
-        .as_ref()
-        .map(mark_from_row)
-        .transpose()?
-        .ok_or_else(|| StoreError::not_found("mark", id))?;
-        sqlx::query("DELETE FROM trademark_marks WHERE org_id = $1 AND id = $2")
-            .bind(actor.org_id.0)
-            .bind(id)
-            .execute(&mut *tx)
-            .await?;
-        audit::write(
-            &mut tx,
-            actor,
-            now,
-            AuditRecord {
-                action: "watchlist.delete",
-                entity_type: "trademark_mark",
-                entity_id: id.to_string(),
-                batch_id: None,
-                before: Some(audit::json(&current)?),
-                after: None,
-            },
-        )
-        .await?;
-        tx.commit().await?;
-        Ok(current)
+        self.delete_owned(actor, id, &MARKS).await
     }
 
     /// Imports marks in one transaction: new references inserted, changed ones updated, identical ones left
@@ -649,40 +635,7 @@ impl Store {
 
     /// Removes a brand from the allowlist. Audited.
     pub async fn delete_allowed_brand(&self, actor: &Actor, id: i64) -> Result<AllowedBrand> {
-        let now = time::now();
-        let mut tx = begin_write(&self.pool, self.backend).await?;
-        let current = sqlx::query(
-            "SELECT id, brand, kind, note, created_at FROM trademark_allowlist WHERE org_id = $1 AND id = $2",
-        )
-        .bind(actor.org_id.0)
-        .bind(id)
-        .fetch_optional(&mut *tx)
-        .await?
-        .as_ref()
-        .map(brand_from_row)
-        .transpose()?
-        .ok_or_else(|| StoreError::not_found("allowed brand", id))?;
-        sqlx::query("DELETE FROM trademark_allowlist WHERE org_id = $1 AND id = $2")
-            .bind(actor.org_id.0)
-            .bind(id)
-            .execute(&mut *tx)
-            .await?;
-        audit::write(
-            &mut tx,
-            actor,
-            now,
-            AuditRecord {
-                action: "allowlist.delete",
-                entity_type: "allowed_brand",
-                entity_id: id.to_string(),
-                batch_id: None,
-                before: Some(audit::json(&current)?),
-                after: None,
-            },
-        )
-        .await?;
-        tx.commit().await?;
-        Ok(current)
+        self.delete_owned(actor, id, &ALLOWED_BRANDS).await
     }
 }
 

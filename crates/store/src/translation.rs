@@ -28,6 +28,7 @@ use crate::db::{begin_write, get_i64, get_opt_i64, get_opt_string, get_string};
 use crate::error::{Result, StoreError, check_text};
 use crate::listings::StoredListing;
 use crate::model::{Actor, ImportOutcome, OrgId, Page, check_paging};
+use crate::owned::OwnedTable;
 use crate::time;
 
 /// Provider kinds the translation module speaks.
@@ -592,6 +593,15 @@ pub struct TmStamp {
     pub max_id: i64,
     pub max_updated: String,
 }
+
+const TM_SEGMENTS: OwnedTable<TmEntry> = OwnedTable {
+    table: "tm_segments",
+    columns: TM_COLUMNS,
+    what: "memory segment",
+    entity_type: "tm_segment",
+    delete_action: "tm.delete",
+    from_row: tm_from_row,
+};
 
 impl Store {
     /// The organisation's provider settings, if any (never the key).
@@ -1288,40 +1298,7 @@ impl Store {
 
     /// Deletes one pair of this organisation. Audited.
     pub async fn delete_tm_segment(&self, actor: &Actor, id: i64) -> Result<TmEntry> {
-        let now = time::now();
-        let mut tx = begin_write(&self.pool, self.backend).await?;
-        let before = sqlx::query(sqlx::AssertSqlSafe(format!(
-            "SELECT {TM_COLUMNS} FROM tm_segments WHERE org_id = $1 AND id = $2"
-        )))
-        .bind(actor.org_id.0)
-        .bind(id)
-        .fetch_optional(&mut *tx)
-        .await?
-        .as_ref()
-        .map(tm_from_row)
-        .transpose()?
-        .ok_or_else(|| StoreError::not_found("memory segment", id))?;
-        sqlx::query("DELETE FROM tm_segments WHERE org_id = $1 AND id = $2")
-            .bind(actor.org_id.0)
-            .bind(id)
-            .execute(&mut *tx)
-            .await?;
-        audit::write(
-            &mut tx,
-            actor,
-            now,
-            AuditRecord {
-                action: "tm.delete",
-                entity_type: "tm_segment",
-                entity_id: id.to_string(),
-                batch_id: None,
-                before: Some(audit::json(&before)?),
-                after: None,
-            },
-        )
-        .await?;
-        tx.commit().await?;
-        Ok(before)
+        self.delete_owned(actor, id, &TM_SEGMENTS).await
     }
 
     /// Records what a translation run used. Audited (the cost is the organisation's money).
