@@ -18,6 +18,7 @@
 //! time, plus on PostgreSQL the server backends serving the bench database, so the figures mean
 //! something on a machine shared with other work ("events per CPU-second").
 
+use std::sync::Arc;
 use std::time::{Duration, Instant};
 
 use tradelane_domain::UiLang;
@@ -153,30 +154,53 @@ fn per_sec(n: usize, d: Duration) -> f64 {
 
 const BATCH: usize = 10_000;
 
+/// Ingests `events` in batches of [`BATCH`] through `writers` concurrent writers (each its own
+/// connection and its own batches, as concurrent webhook requests or import workers would be);
+/// returns the wall time and how many events were new.
 async fn ingest_all(
     store: &Store,
     actor: &Actor,
-    n: &Normalizer,
+    n: &Arc<Normalizer>,
     events: &[RawEvent],
+    writers: usize,
 ) -> (Duration, usize) {
-    let options = RawIngestOptions {
-        create_missing: true,
-        default_carrier: None,
-    };
+    // Batches arrive owned (parsed from a request or a file), so copying them is not timed.
+    let mut queues: Vec<Vec<Vec<RawEvent>>> = vec![Vec::new(); writers.max(1)];
+    for (i, chunk) in events.chunks(BATCH).enumerate() {
+        let w = i % queues.len();
+        queues[w].push(chunk.to_vec());
+    }
     let (own0, server0) = cpu_split(store).await;
     let t = Instant::now();
+    let tasks: Vec<_> = queues
+        .into_iter()
+        .map(|batches| {
+            let (store, actor, n) = (store.clone(), actor.clone(), Arc::clone(n));
+            tokio::spawn(async move {
+                let options = RawIngestOptions {
+                    create_missing: true,
+                    default_carrier: None,
+                };
+                let mut inserted = 0;
+                for batch in batches {
+                    let r = store
+                        .ingest_raw(&actor, &n, batch, &options)
+                        .await
+                        .expect("ingest");
+                    assert!(
+                        r.errors.is_empty(),
+                        "{:?}",
+                        &r.errors[..r.errors.len().min(3)]
+                    );
+                    inserted += r.inserted;
+                }
+                inserted
+            })
+        })
+        .collect();
     let mut inserted = 0;
-    for chunk in events.chunks(BATCH) {
-        let r = store
-            .ingest_raw(actor, n, chunk.to_vec(), &options)
-            .await
-            .expect("ingest");
-        assert!(
-            r.errors.is_empty(),
-            "{:?}",
-            &r.errors[..r.errors.len().min(3)]
-        );
-        inserted += r.inserted;
+    for task in tasks {
+        inserted += task.await.expect("writer");
     }
     let took = t.elapsed();
     let (own1, server1) = cpu_split(store).await;
@@ -194,23 +218,43 @@ async fn ingest_all(
 async fn run(ts: TestStore, events: usize, rederive_shipments: usize) {
     let store: &Store = &ts;
     let label = ts.label();
-    let n = Normalizer::new(MappingSet::builtin().expect("mappings"));
+    let n = Arc::new(Normalizer::new(MappingSet::builtin().expect("mappings")));
     println!("\n== {label} ==");
 
     // 1. Batch ingest.
-    let actor = actor_for(store, "Bench").await;
     let shipments = events / 8;
     let raws: Vec<RawEvent> = (0..shipments).flat_map(|i| journey(i, 8)).collect();
-    let (took, inserted) = ingest_all(store, &actor, &n, &raws).await;
-    assert_eq!(inserted, raws.len());
-    let batch_rate = per_sec(raws.len(), took);
-    println!(
-        "batch ingest: {} events, {} shipments in {:.2} s = {:.0} events/s",
-        raws.len(),
-        shipments,
-        took.as_secs_f64(),
-        batch_rate
-    );
+    // One writer, then (PostgreSQL serves concurrent writers; SQLite takes one at a time) two,
+    // each run into an organisation of its own.
+    // (`TRACKING_BENCH_WRITERS=1,2,4` picks other counts.)
+    let writer_counts: Vec<usize> = match store.backend() {
+        tradelane_store::Backend::Postgres => std::env::var("TRACKING_BENCH_WRITERS")
+            .ok()
+            .map(|v| v.split(',').filter_map(|w| w.trim().parse().ok()).collect())
+            .filter(|v: &Vec<usize>| !v.is_empty())
+            .unwrap_or_else(|| vec![1, 2]),
+        tradelane_store::Backend::Sqlite => vec![1],
+    };
+    let mut batch_rate = 0.0;
+    let mut actor = None;
+    for &writers in &writer_counts {
+        let a = actor_for(store, &format!("Bench{writers}")).await;
+        let (took, inserted) = ingest_all(store, &a, &n, &raws, writers).await;
+        assert_eq!(inserted, raws.len());
+        let rate = per_sec(raws.len(), took);
+        println!(
+            "batch ingest, {writers} writer(s): {} events, {} shipments in {:.2} s = {:.0} events/s",
+            raws.len(),
+            shipments,
+            took.as_secs_f64(),
+            rate
+        );
+        if writers == 1 {
+            batch_rate = rate;
+        }
+        actor.get_or_insert(a);
+    }
+    let actor = actor.expect("at least one run");
     // 2. Replay of the first batch.
     let first = &raws[..raws.len().min(BATCH)];
     let t = Instant::now();
@@ -283,7 +327,7 @@ async fn run(ts: TestStore, events: usize, rederive_shipments: usize) {
             }
         }
         for (what, raws) in [("new", &early), ("existing", &late)] {
-            let (took, inserted) = ingest_all(store, &big, &n, raws).await;
+            let (took, inserted) = ingest_all(store, &big, &n, raws, 1).await;
             println!(
                 "loaded {} events into {} {what} shipments in {:.1} s ({:.0} events/s)",
                 inserted,

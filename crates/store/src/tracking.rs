@@ -884,8 +884,9 @@ impl Store {
         })
     }
 
-    /// Stores a shipment's events in one transaction: raw events kept once by content hash,
-    /// normalised events once by dedup key, unknown codes counted for the unmapped report (new
+    /// Stores a shipment's events in one transaction: normalised events once by dedup key, each
+    /// with the raw payload it came from (a duplicate's different payload is kept raw, a
+    /// replay's is not kept twice), unknown codes counted for the unmapped report (new
     /// events only, so replays do not inflate it), then the shipment's state re-derived from all
     /// its stored events.
     pub async fn ingest_events(
@@ -910,19 +911,21 @@ impl Store {
         let received = events.len();
         let mut inserted = 0usize;
         for (raw, ev) in &events {
-            let raw_hash = insert_raw(&mut tx, org, Some(shipment), raw, None, &at).await?;
+            let json = raw_json(raw)?;
+            check_text("raw event", &json)?;
+            let raw_hash = hex::encode(Sha256::digest(json.as_bytes()));
             let event_json = to_json("normalised event", ev)?;
             check_text("event", &event_json)?;
             let done = sqlx::query(
                 "INSERT INTO tracking_events (org_id, shipment_id, dedup_key, raw_hash, carrier, \
-                 tracking_number, status, leg, occurred_at, event_json, received_at) \
-                 VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11) \
+                 tracking_number, status, leg, occurred_at, event_json, received_at, raw_json) \
+                 VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12) \
                  ON CONFLICT (org_id, shipment_id, dedup_key) DO NOTHING",
             )
             .bind(org.0)
             .bind(shipment.0)
             .bind(ev.dedup_key.0.clone())
-            .bind(raw_hash)
+            .bind(raw_hash.clone())
             .bind(ev.carrier.clone())
             .bind(ev.tracking_number.clone())
             .bind(ev.status.as_str().to_string())
@@ -930,9 +933,27 @@ impl Store {
             .bind(time::to_text(ev.time.utc))
             .bind(event_json)
             .bind(at.clone())
+            .bind(json)
             .execute(&mut *tx)
             .await?;
             if done.rows_affected() == 0 {
+                // Stored before: keep this payload raw unless it is the stored event's own.
+                let stored = sqlx::query(
+                    "SELECT raw_hash FROM tracking_events \
+                     WHERE org_id = $1 AND shipment_id = $2 AND dedup_key = $3",
+                )
+                .bind(org.0)
+                .bind(shipment.0)
+                .bind(ev.dedup_key.0.clone())
+                .fetch_optional(&mut *tx)
+                .await?;
+                let same = match stored {
+                    Some(row) => get_string(&row, "raw_hash")? == raw_hash,
+                    None => false,
+                };
+                if !same {
+                    insert_raw(&mut tx, org, Some(shipment), raw, None, &at).await?;
+                }
                 continue;
             }
             inserted += 1;
@@ -1214,11 +1235,16 @@ fn source_from_row(r: &AnyRow) -> Result<WebhookSource> {
     })
 }
 
+/// Distinct payloads kept: with their events, or raw (a rejected payload later stored with its
+/// event is kept in both places and counted once).
 async fn count_raw(conn: &mut AnyConnection, org: OrgId) -> Result<i64> {
-    let row = sqlx::query("SELECT COUNT(*) AS n FROM tracking_raw_events WHERE org_id = $1")
-        .bind(org.0)
-        .fetch_one(&mut *conn)
-        .await?;
+    let row = sqlx::query(
+        "SELECT COUNT(*) AS n FROM (SELECT raw_hash FROM tracking_events WHERE org_id = $1 \
+         UNION SELECT content_hash FROM tracking_raw_events WHERE org_id = $1) AS kept",
+    )
+    .bind(org.0)
+    .fetch_one(&mut *conn)
+    .await?;
     get_i64(&row, "n")
 }
 

@@ -285,8 +285,10 @@ async fn raw_batches_report_bad_events_and_store_the_rest() {
     }
 }
 
-/// The batch path sends PostgreSQL whole columns as array literals: text with the literal's
-/// own syntax (quotes, backslashes, braces, commas, the word NULL) must come back unchanged.
+/// The batch path sends PostgreSQL whole columns, as delimited text or (when a value holds a
+/// separator, or the chunk is one row) as array literals: text with either format's syntax
+/// (quotes, backslashes, braces, commas, the word NULL, the separators) must come back
+/// unchanged.
 #[tokio::test]
 async fn batch_ingest_keeps_hostile_text_intact() {
     let hostile = [
@@ -296,74 +298,69 @@ async fn batch_ingest_keeps_hostile_text_intact() {
         "",
         "已签收 📦 مرحبا\nline two\ttab",
     ];
+    // Separators force the array-literal format; a single row too.
+    let separators = ["field\u{1f}sep", "record\u{1e}sep", "\u{1e}", "a\u{1f}"];
+    let single = [r#"{"only"} \ row"#];
+    let sets: [(&str, &[&str]); 3] = [
+        ("plain", &hostile),
+        ("separators", &separators),
+        ("single", &single),
+    ];
     for ts in all_backends().await {
         let a = owner(&ts, "Acme").await;
         let n = Normalizer::new(MappingSet::builtin().unwrap());
-        let batch: Vec<RawEvent> = hostile
-            .iter()
-            .enumerate()
-            .map(|(i, text)| {
-                let mut r = raw(
-                    &format!("1Z\"{{{i}}}\\,NULL"),
-                    "KB",
-                    text,
-                    "2025-12-03T14:00:00Z",
-                );
-                r.source = format!("sheet \"{i}\" {{x}}");
-                r
-            })
-            .collect();
-        let report = ts
-            .ingest_raw(
-                &a,
-                &n,
-                batch.clone(),
-                &RawIngestOptions {
-                    create_missing: true,
-                    default_carrier: None,
-                },
-            )
-            .await
-            .unwrap();
-        assert!(
-            report.errors.is_empty(),
-            "{}: {:?}",
-            ts.label(),
-            report.errors
-        );
-        assert_eq!(report.inserted, hostile.len(), "{}", ts.label());
-        for (id, (i, text)) in report
-            .created_shipments
-            .iter()
-            .zip(hostile.iter().enumerate())
-        {
-            let timeline = ts.shipment_timeline(a.org_id, *id).await.unwrap();
-            assert_eq!(timeline.len(), 1, "{}", ts.label());
-            let e = &timeline[0].event;
+        let mut kept = 0;
+        for (set, texts) in sets {
+            let number = |i: usize| format!("1Z\"{{{}{i}}}\\,NULL", set.to_uppercase());
+            let batch: Vec<RawEvent> = texts
+                .iter()
+                .enumerate()
+                .map(|(i, text)| {
+                    let mut r = raw(&number(i), "KB", text, "2025-12-03T14:00:00Z");
+                    r.source = format!("sheet \"{i}\" {{x}}");
+                    r
+                })
+                .collect();
+            let report = ts
+                .ingest_raw(
+                    &a,
+                    &n,
+                    batch.clone(),
+                    &RawIngestOptions {
+                        create_missing: true,
+                        default_carrier: None,
+                    },
+                )
+                .await
+                .unwrap();
+            let label = format!("{} {set}", ts.label());
+            assert!(report.errors.is_empty(), "{label}: {:?}", report.errors);
+            assert_eq!(report.inserted, texts.len(), "{label}");
+            for (i, text) in texts.iter().enumerate() {
+                let id = ts
+                    .find_shipment_by_tracking(a.org_id, &number(i))
+                    .await
+                    .unwrap()
+                    .unwrap_or_else(|| panic!("{label}: shipment {i}"));
+                let timeline = ts.shipment_timeline(a.org_id, id).await.unwrap();
+                assert_eq!(timeline.len(), 1, "{label}");
+                let e = &timeline[0].event;
+                assert_eq!(e.tracking_number, number(i), "{label}");
+                assert_eq!(e.raw_text.as_deref().unwrap_or(""), text.trim(), "{label}");
+                assert_eq!(e.source, format!("sheet \"{i}\" {{x}}"), "{label}");
+            }
+            // A replay is recognised by content: nothing new.
+            let again = ts
+                .ingest_raw(&a, &n, batch, &RawIngestOptions::default())
+                .await
+                .unwrap();
+            assert_eq!(again.inserted, 0, "{label}");
+            kept += texts.len() as i64;
             assert_eq!(
-                e.tracking_number,
-                format!("1Z\"{{{i}}}\\,NULL"),
-                "{}",
-                ts.label()
-            );
-            assert_eq!(
-                e.raw_text.as_deref().unwrap_or(""),
-                text.trim(),
-                "{}",
-                ts.label()
+                ts.count_raw_events(a.org_id).await.unwrap(),
+                kept,
+                "{label}"
             );
         }
-        // A replay is recognised by content: nothing new.
-        let again = ts
-            .ingest_raw(&a, &n, batch, &RawIngestOptions::default())
-            .await
-            .unwrap();
-        assert_eq!(again.inserted, 0, "{}", ts.label());
-        assert_eq!(
-            ts.count_raw_events(a.org_id).await.unwrap(),
-            hostile.len() as i64,
-            "{}",
-            ts.label()
-        );
     }
 }
