@@ -26,6 +26,10 @@ use tradelane_store::testing::{self, TestStore};
 use tradelane_store::{Actor, NewShipment, NewUser, RawIngestOptions, Role, Store};
 use tradelane_tracking::{MappingSet, Normalizer, RawEvent, RawTimestamp};
 
+// The allocator the tradelane binary uses.
+#[global_allocator]
+static ALLOCATOR: mimalloc::MiMalloc = mimalloc::MiMalloc;
+
 /// A shipment's journey as carriers report it: code, text, hours after the first event.
 const UPS: [(&str, &str, i64); 8] = [
     ("MP", "Order Processed: Ready for UPS", 0),

@@ -317,28 +317,46 @@ async fn import(global: &GlobalOpts, args: ImportArgs) -> Result<()> {
         create_missing: !args.no_create,
         default_carrier: args.carrier.clone(),
     };
-    let mut merged = RawIngestReport::default();
+    // PostgreSQL stores two chunks at once (one encodes while the other is written; the store
+    // orders and locks concurrent batches); SQLite takes one writer at a time.
+    let writers = match store.backend() {
+        tradelane_store::Backend::Postgres => 2,
+        tradelane_store::Backend::Sqlite => 1,
+    };
+    let mut chunks = Vec::new();
     let mut events = sheet.events;
-    let mut offset = 0;
     while !events.is_empty() {
         let rest = events.split_off(events.len().min(IMPORT_CHUNK));
-        let n = events.len();
-        let report = store
-            .ingest_raw(&actor, &normalizer, events, &options)
-            .await
-            .with_context(|| format!("storing rows of {name}"))?;
-        merged.received += report.received;
-        merged.inserted += report.inserted;
-        merged.duplicates += report.duplicates;
-        merged.errors.extend(report.errors.into_iter().map(|mut e| {
-            e.index += offset;
-            e
-        }));
-        merged.shipments.extend(report.shipments);
-        merged.created_shipments.extend(report.created_shipments);
-        offset += n;
-        progress.set_position(offset as u64);
+        chunks.push(events);
         events = rest;
+    }
+    let ingest = |batch: Vec<_>| store.ingest_raw(&actor, &normalizer, batch, &options);
+    let mut merged = RawIngestReport::default();
+    let mut offset = 0;
+    let mut chunks = chunks.into_iter();
+    while let Some(first) = chunks.next() {
+        let second = if writers > 1 { chunks.next() } else { None };
+        let sizes = [first.len(), second.as_ref().map_or(0, Vec::len)];
+        let (a, b) = tokio::join!(ingest(first), async {
+            match second {
+                Some(batch) => Some(ingest(batch).await),
+                None => None,
+            }
+        });
+        for (report, n) in [Some(a), b].into_iter().flatten().zip(sizes) {
+            let report = report.with_context(|| format!("storing rows of {name}"))?;
+            merged.received += report.received;
+            merged.inserted += report.inserted;
+            merged.duplicates += report.duplicates;
+            merged.errors.extend(report.errors.into_iter().map(|mut e| {
+                e.index += offset;
+                e
+            }));
+            merged.shipments.extend(report.shipments);
+            merged.created_shipments.extend(report.created_shipments);
+            offset += n;
+            progress.set_position(offset as u64);
+        }
     }
     progress.finish_and_clear();
     let positions: Vec<usize> = (0..total).collect();

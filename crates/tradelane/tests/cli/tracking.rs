@@ -112,6 +112,78 @@ fn import_reports_bad_rows_stores_the_rest_and_track_shows_the_timeline() {
     }
 }
 
+/// A file larger than one stored chunk (PostgreSQL stores two chunks at a time): every row is
+/// stored once, a bad row deep in the file is reported with its own line, shipments spanning
+/// chunks come out whole, and a second run stores nothing.
+#[test]
+fn a_large_import_is_stored_in_chunks_with_line_numbers_kept() {
+    const STEPS: [&str; 4] = ["快件已揽收", "已到达深圳分拨中心", "航班已起飞", "已签收"];
+    let mut csv = String::from("运单号,轨迹时间,轨迹描述,地点\n");
+    let (shipments, per) = (3_000, 4);
+    for i in 0..shipments * per {
+        // Journeys are interleaved, so every shipment has rows in several chunks.
+        let (s, k) = (i % shipments, i / shipments);
+        let time = if i == 10_500 {
+            "2025-12-32 10:00:00".to_string()
+        } else {
+            format!("2025-12-0{} {:02}:{:02}:00", k + 1, s / 60 % 24, s % 60)
+        };
+        csv.push_str(&format!("YT{s:013},{time},{},深圳\n", STEPS[k]));
+    }
+    for env in Env::all() {
+        let env = env.with_owner(ORG);
+        let file = env.write("big.csv", csv.as_bytes());
+        let file = file.to_str().expect("utf-8 path");
+        let args = [
+            "shipments",
+            "import",
+            file,
+            "--org",
+            ORG,
+            "--carrier",
+            "yunexpress",
+        ];
+        let run = env.run(&args);
+        run.exit_code(2);
+        assert!(
+            run.stderr.contains("line 10502"),
+            "[{}] {}",
+            env.backend,
+            run.stderr
+        );
+        assert!(
+            run.stdout.contains("12000 rows, 11999 events stored"),
+            "[{}] {}",
+            env.backend,
+            run.stdout
+        );
+        let again = env.run(&args);
+        again.exit_code(2);
+        assert!(
+            again
+                .stdout
+                .contains("0 events stored, 11999 already stored"),
+            "[{}] {}",
+            env.backend,
+            again.stdout
+        );
+        let json = env.ok(&["track", "YT0000000002999", "--org", ORG, "--format", "json"]);
+        let v: serde_json::Value = serde_json::from_str(&json.stdout).expect("json");
+        assert_eq!(
+            v["timeline"].as_array().map(Vec::len),
+            Some(4),
+            "[{}]",
+            env.backend
+        );
+        assert!(
+            json.stdout.contains("delivered"),
+            "[{}] {}",
+            env.backend,
+            json.stdout
+        );
+    }
+}
+
 #[test]
 fn normalize_pipes_json_lines_and_reports_bad_events() {
     let env = Env::sqlite();
