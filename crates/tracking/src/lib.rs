@@ -31,6 +31,6 @@ pub use event::{
 };
 pub use mapping::{MappingError, MappingSet};
 pub use normalize::{BatchOutcome, Classification, EventError, Normalizer};
-pub use state::{ShipmentState, derive_state};
+pub use state::{ShipmentState, derive_state, derive_state_of};
 pub use status::{IncidentReason, LegKind, Status};
 pub use unmapped::UnmappedReport;

@@ -96,7 +96,14 @@ impl ShipmentState {
 /// De-duplicates by dedup key (keeping the smallest event in the total order, so the choice
 /// does not depend on arrival order) and sorts by UTC instant.
 pub fn canonical_order(events: &[NormalizedEvent]) -> (Vec<&NormalizedEvent>, usize) {
-    let mut refs: Vec<&NormalizedEvent> = events.iter().collect();
+    canonical_order_of(events)
+}
+
+/// [`canonical_order`] of borrowed events.
+pub fn canonical_order_of<'a>(
+    events: impl IntoIterator<Item = &'a NormalizedEvent>,
+) -> (Vec<&'a NormalizedEvent>, usize) {
+    let mut refs: Vec<&NormalizedEvent> = events.into_iter().collect();
     refs.sort_unstable_by(|a, b| a.dedup_key.cmp(&b.dedup_key).then_with(|| a.cmp(b)));
     let before = refs.len();
     refs.dedup_by(|a, b| a.dedup_key == b.dedup_key);
@@ -128,7 +135,12 @@ type LegFold = (LegState, Option<(Status, LegKind)>);
 
 /// Folds events (in any order, with any duplicates) into the shipment's state.
 pub fn derive_state(events: &[NormalizedEvent]) -> ShipmentState {
-    let (ordered, duplicates) = canonical_order(events);
+    derive_state_of(events)
+}
+
+/// [`derive_state`] of borrowed events (a caller holding them elsewhere need not clone them).
+pub fn derive_state_of<'a>(events: impl IntoIterator<Item = &'a NormalizedEvent>) -> ShipmentState {
+    let (ordered, duplicates) = canonical_order_of(events);
     let mut current: Option<(Status, LegKind)> = None;
     let mut state = ShipmentState {
         status: Status::Pending,

@@ -7,7 +7,11 @@
 //! the unique keys against what is already stored. The per-shipment path
 //! ([`Store::ingest_events`]) stays as the row-at-a-time baseline the benchmark compares with.
 
-use std::collections::{BTreeMap, HashMap, HashSet};
+use std::collections::BTreeMap;
+
+// Keyed by tracking numbers and dedup keys, several lookups per event: SipHash was a tenth of
+// the batch's own time. foldhash keeps a per-process random seed.
+use foldhash::{HashMap, HashSet};
 
 use sha2::{Digest, Sha256};
 use sqlx::{AnyConnection, AssertSqlSafe};
@@ -441,7 +445,7 @@ struct EventRows<'a> {
     /// The batch's other copies of an event whose content differs from the one sent.
     extras: Vec<((i64, String), String, &'a RawEvent)>,
     /// Events sent, by key, until known new.
-    pending: HashMap<(i64, String), NormalizedEvent>,
+    pending: HashMap<(i64, String), &'a NormalizedEvent>,
     /// Content hashes of the copies sent.
     placed: HashSet<String>,
 }
@@ -462,10 +466,10 @@ impl<'a> EventRows<'a> {
             fresh_rows: Vec::new(),
             other_rows: Vec::new(),
             new_keys: Vec::new(),
-            in_batch: HashMap::new(),
+            in_batch: HashMap::default(),
             extras: Vec::new(),
-            pending: HashMap::new(),
-            placed: HashSet::new(),
+            pending: HashMap::default(),
+            placed: HashSet::default(),
         }
     }
 
@@ -507,7 +511,7 @@ impl<'a> EventRows<'a> {
         }
     }
 
-    fn add(&mut self, id: i64, raw: &'a RawEvent, ev: &NormalizedEvent) -> Result<()> {
+    fn add(&mut self, id: i64, raw: &'a RawEvent, ev: &'a NormalizedEvent) -> Result<()> {
         let (json, hash) = raw_content(raw)?;
         let key = (id, ev.dedup_key.0.clone());
         if let Some((sent, _)) = self.in_batch.get(&key) {
@@ -540,7 +544,7 @@ impl<'a> EventRows<'a> {
             self.other_rows.push(row);
         }
         self.in_batch.insert(key.clone(), (hash, raw));
-        self.pending.insert(key, ev.clone());
+        self.pending.insert(key, ev);
         Ok(())
     }
 }
@@ -605,7 +609,7 @@ impl Store {
         }
         // 2. Find the shipments: legs first, then shipment references; lowest id wins.
         let numbers: Vec<String> = {
-            let mut seen = HashSet::new();
+            let mut seen = HashSet::default();
             good.iter()
                 .map(|(_, _, e)| e.tracking_number.clone())
                 .filter(|n| seen.insert(n.clone()))
@@ -615,7 +619,7 @@ impl Store {
             check_text("tracking number", n)?;
         }
         let keys: Vec<V> = numbers.iter().map(|n| V::T(n.clone())).collect();
-        let mut found: HashMap<String, i64> = HashMap::new();
+        let mut found: HashMap<String, i64> = HashMap::default();
         for (select, column) in [
             (
                 "SELECT shipment_id AS id, reference AS number FROM shipment_legs",
@@ -638,7 +642,7 @@ impl Store {
             .filter(|n| !found.contains_key(*n))
             .map(|n| V::T(n.clone()))
             .collect();
-        let mut masters: HashMap<String, Vec<i64>> = HashMap::new();
+        let mut masters: HashMap<String, Vec<i64>> = HashMap::default();
         for row in select_in(
             &mut tx,
             self.backend,
@@ -662,10 +666,10 @@ impl Store {
         //    has no stored events, so all of its events in the batch (one per dedup key, the
         //    first copy as in step 5) are new and its state is known now: it is written with the
         //    row instead of by a later update that would touch every index of the row again.
-        let mut fresh: HashMap<i64, Status> = HashMap::new();
+        let mut fresh: HashMap<i64, Status> = HashMap::default();
         if options.create_missing {
             let mut missing: Vec<NewTracked> = Vec::new();
-            let mut slot: HashMap<&str, (usize, HashSet<&str>)> = HashMap::new();
+            let mut slot: HashMap<&str, (usize, HashSet<&str>)> = HashMap::default();
             for (_, _, e) in &good {
                 let number = e.tracking_number.as_str();
                 if found.contains_key(number) || masters.contains_key(number) {
@@ -677,10 +681,10 @@ impl Store {
                         carrier: e.carrier.clone(),
                         events: Vec::new(),
                     });
-                    (missing.len() - 1, HashSet::new())
+                    (missing.len() - 1, HashSet::default())
                 });
                 if keys.insert(e.dedup_key.0.as_str()) {
-                    missing[*i].events.push(e.clone());
+                    missing[*i].events.push(e);
                 }
             }
             // In number order, like the events in step 5: concurrent batches creating the same
@@ -777,7 +781,7 @@ impl Store {
             ..
         } = rows;
         report.inserted = new_keys.len();
-        let mut new_per_shipment: HashMap<i64, Vec<NormalizedEvent>> = HashMap::new();
+        let mut new_per_shipment: HashMap<i64, Vec<&NormalizedEvent>> = HashMap::default();
         let mut tally: BTreeMap<(String, String), UnmappedTally> = BTreeMap::new();
         for key in new_keys {
             let id = key.0;
@@ -805,7 +809,7 @@ impl Store {
         // 6. Payloads that stored no new event are kept raw, unless they are the stored
         //    event's own (a replay): the copy sent for an event stored before (still in
         //    `pending`), and the batch's other copies of an event with a different payload.
-        let mut stored: HashMap<(i64, String), String> = HashMap::new();
+        let mut stored: HashMap<(i64, String), String> = HashMap::default();
         if !pending.is_empty() {
             let ids: Vec<V> = pending
                 .keys()
@@ -835,7 +839,7 @@ impl Store {
             }
         }
         let mut raw_rows: Vec<Vec<V>> = Vec::new();
-        let mut kept: HashSet<String> = HashSet::new();
+        let mut kept: HashSet<String> = HashSet::default();
         let sent = pending.keys().filter_map(|key| {
             let (hash, raw) = in_batch.get(key)?;
             Some((key, hash, *raw))
@@ -930,7 +934,7 @@ impl Store {
             .filter(|id| !fresh.contains_key(id) && new_per_shipment.contains_key(id))
             .map(|i| V::I(*i))
             .collect();
-        let mut had_events: HashSet<i64> = HashSet::new();
+        let mut had_events: HashSet<i64> = HashSet::default();
         for row in select_in(
             &mut tx,
             self.backend,
@@ -963,7 +967,7 @@ impl Store {
                 continue;
             }
             if let Some(events) = new_per_shipment.get(id) {
-                let state = tradelane_tracking::derive_state(events);
+                let state = tradelane_tracking::derive_state_of(events.iter().copied());
                 states.push((ShipmentId(*id), state, events.len()));
             }
         }
@@ -1077,20 +1081,20 @@ impl Store {
 const INGEST_TABLES: [&str; 3] = ["shipments", "shipment_legs", "tracking_events"];
 
 /// Runs ANALYZE on the ingest's tables whose planner statistics are stale: more rows changed
-/// since the last analysis than half the rows the statistics describe (and at least 5,000).
+/// since the last analysis than the rows the statistics describe (and at least 5,000).
 /// While a bulk load grows a table, autovacuum samples it at most once a minute; until then
 /// PostgreSQL estimates a list of 1,000 keys to match most of the table and scans all of it
-/// for every batch, which made loading events into existing shipments 30× slower. Growth by
-/// halves means a load of N rows analyses each table about log₂(N / 5,000) times. Each analysis
-/// is cheap because migration 0230 keeps the events' statistics small (a 3,000-row sample, no
-/// statistics of the JSON columns).
+/// for every batch, which made loading events into existing shipments 30× slower. Analysing
+/// each time a table doubles means a load of N rows analyses it about log₂(N / 5,000) times.
+/// Each analysis is cheap because migration 0230 keeps the events' statistics small (a
+/// 3,000-row sample, no statistics of the JSON columns).
 async fn refresh_stale_statistics(conn: &mut AnyConnection) -> Result<()> {
     let rows = sqlx::query(
         "SELECT relname::TEXT AS name FROM pg_stat_user_tables \
          WHERE relname IN ('shipments', 'shipment_legs', 'tracking_events') \
          AND n_mod_since_analyze > 5000 \
          AND n_mod_since_analyze > COALESCE((SELECT reltuples FROM pg_class \
-             WHERE oid = relid), 0) / 2",
+             WHERE oid = relid), 0)",
     )
     .fetch_all(&mut *conn)
     .await?;
@@ -1120,7 +1124,8 @@ pub(crate) async fn rederive_ids(
     at: &str,
 ) -> Result<usize> {
     let keys: Vec<V> = ids.iter().map(|i| V::I(*i)).collect();
-    let mut by_id: HashMap<i64, Vec<NormalizedEvent>> = HashMap::with_capacity(ids.len());
+    let mut by_id: HashMap<i64, Vec<NormalizedEvent>> =
+        HashMap::with_capacity_and_hasher(ids.len(), Default::default());
     let mut read = 0usize;
     for row in select_in(
         conn,
@@ -1156,10 +1161,10 @@ pub(crate) async fn rederive_ids(
 
 /// A shipment to create for a tracking number no shipment carries, with the batch's events for
 /// it (one per dedup key).
-struct NewTracked {
+struct NewTracked<'a> {
     number: String,
     carrier: String,
-    events: Vec<NormalizedEvent>,
+    events: Vec<&'a NormalizedEvent>,
 }
 
 /// Inserts shipments (reference = tracking number, one last-mile leg) with the state their
@@ -1168,15 +1173,15 @@ async fn create_shipments_bulk(
     conn: &mut AnyConnection,
     backend: Backend,
     org: OrgId,
-    missing: &[NewTracked],
+    missing: &[NewTracked<'_>],
     at: &str,
 ) -> Result<Vec<(String, i64, Status)>> {
     if missing.is_empty() {
         return Ok(Vec::new());
     }
     let mut rows = Vec::with_capacity(missing.len());
-    let mut legs_by_number = HashMap::new();
-    let mut status_by_number = HashMap::new();
+    let mut legs_by_number = HashMap::default();
+    let mut status_by_number = HashMap::default();
     for t in missing {
         let new = NewShipment {
             reference: t.number.clone(),
@@ -1186,7 +1191,7 @@ async fn create_shipments_bulk(
         };
         let legs = legs_of(&new, &new.carrier)?;
         let numbers: Vec<String> = legs.iter().filter_map(|l| l.reference.clone()).collect();
-        let state = tradelane_tracking::derive_state(&t.events);
+        let state = tradelane_tracking::derive_state_of(t.events.iter().copied());
         rows.push(vec![
             V::I(org.0),
             V::T(t.number.clone()),
