@@ -791,7 +791,7 @@ impl Store {
             if ev.status == Status::Unknown {
                 let seen = time::to_text(ev.time.utc);
                 let t = tally
-                    .entry((ev.carrier.clone(), unmapped_code_key(&ev)))
+                    .entry((ev.carrier.clone(), unmapped_code_key(ev)))
                     .or_default();
                 t.count += 1;
                 if t.first.is_empty() || seen < t.first {
