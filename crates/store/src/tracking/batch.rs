@@ -483,70 +483,138 @@ impl<'a> EventRows<'a> {
             if self.other_rows.len() >= PG_CHUNK {
                 return Ok(Some((false, std::mem::take(&mut self.other_rows))));
             }
-            let next = match &mut self.current {
-                Some((id, events)) => events.next().map(|e| (*id, e)),
-                None => None,
-            };
-            if let Some((id, (raw, ev))) = next {
-                self.add(id, raw, ev)?;
-                continue;
-            }
-            match self.shipments.next() {
-                Some((id, events)) => {
-                    // Rows go in (shipment, dedup key) order, the same in every batch, so two
-                    // batches storing the same events wait for each other in one direction and
-                    // never deadlock.
-                    let mut events: Vec<&'a (RawEvent, NormalizedEvent)> = events.iter().collect();
-                    events.sort_by(|a, b| a.1.dedup_key.0.cmp(&b.1.dedup_key.0));
-                    self.current = Some((*id, events.into_iter()));
-                }
-                None if !self.fresh_rows.is_empty() => {
+            let (work, copies) = self.gather(PG_CHUNK);
+            if work.is_empty() && copies.is_empty() {
+                if !self.fresh_rows.is_empty() {
                     return Ok(Some((true, std::mem::take(&mut self.fresh_rows))));
                 }
-                None if !self.other_rows.is_empty() => {
+                if !self.other_rows.is_empty() {
                     return Ok(Some((false, std::mem::take(&mut self.other_rows))));
                 }
-                None => return Ok(None),
+                return Ok(None);
+            }
+            let encoded = encode_events(&work)?;
+            for ((id, raw, ev), (json, hash, event_json)) in work.into_iter().zip(encoded) {
+                let key = (id, ev.dedup_key.0.clone());
+                self.placed.insert(hash.clone());
+                let row = vec![
+                    V::I(self.org.0),
+                    V::I(id),
+                    V::T(ev.dedup_key.0.clone()),
+                    V::T(hash.clone()),
+                    V::T(ev.carrier.clone()),
+                    V::T(ev.tracking_number.clone()),
+                    V::T(ev.status.as_str().to_string()),
+                    V::T(ev.leg.as_str().to_string()),
+                    V::T(time::to_text(ev.time.utc)),
+                    V::T(event_json),
+                    V::T(self.at.to_string()),
+                    V::T(json),
+                ];
+                if self.fresh.contains_key(&id) {
+                    self.new_keys.push(key.clone());
+                    self.fresh_rows.push(row);
+                } else {
+                    self.other_rows.push(row);
+                }
+                self.in_batch.insert(key.clone(), (hash, raw));
+                self.pending.insert(key, ev);
+            }
+            // Later copies of an event: kept apart when their content differs from the copy
+            // sent.
+            for (key, raw) in copies {
+                let (_, hash) = raw_content(raw)?;
+                if self
+                    .in_batch
+                    .get(&key)
+                    .is_some_and(|(sent, _)| *sent != hash)
+                {
+                    self.extras.push((key, hash, raw));
+                }
             }
         }
     }
 
-    fn add(&mut self, id: i64, raw: &'a RawEvent, ev: &'a NormalizedEvent) -> Result<()> {
-        let (json, hash) = raw_content(raw)?;
-        let key = (id, ev.dedup_key.0.clone());
-        if let Some((sent, _)) = self.in_batch.get(&key) {
-            if *sent != hash {
-                self.extras.push((key, hash, raw));
+    /// Up to `limit` events to send (the first copy of each (shipment, dedup key)), and the
+    /// later copies met on the way.
+    #[allow(clippy::type_complexity)]
+    fn gather(
+        &mut self,
+        limit: usize,
+    ) -> (
+        Vec<(i64, &'a RawEvent, &'a NormalizedEvent)>,
+        Vec<((i64, String), &'a RawEvent)>,
+    ) {
+        let mut work = Vec::with_capacity(limit);
+        let mut copies = Vec::new();
+        let mut taken: HashSet<(i64, &'a str)> = HashSet::default();
+        while work.len() < limit {
+            let next = match &mut self.current {
+                Some((id, events)) => events.next().map(|e| (*id, e)),
+                None => None,
+            };
+            let Some((id, (raw, ev))) = next else {
+                match self.shipments.next() {
+                    Some((id, events)) => {
+                        // Rows go in (shipment, dedup key) order, the same in every batch, so
+                        // two batches storing the same events wait for each other in one
+                        // direction and never deadlock.
+                        let mut events: Vec<&'a (RawEvent, NormalizedEvent)> =
+                            events.iter().collect();
+                        events.sort_by(|a, b| a.1.dedup_key.0.cmp(&b.1.dedup_key.0));
+                        self.current = Some((*id, events.into_iter()));
+                        continue;
+                    }
+                    None => break,
+                }
+            };
+            let key = ev.dedup_key.0.as_str();
+            if taken.contains(&(id, key)) || self.in_batch.contains_key(&(id, key.to_string())) {
+                copies.push(((id, key.to_string()), raw));
+            } else {
+                taken.insert((id, key));
+                work.push((id, raw, ev));
             }
-            return Ok(());
         }
-        let event_json = to_json("normalised event", ev)?;
-        check_text("event", &event_json)?;
-        self.placed.insert(hash.clone());
-        let row = vec![
-            V::I(self.org.0),
-            V::I(id),
-            V::T(ev.dedup_key.0.clone()),
-            V::T(hash.clone()),
-            V::T(ev.carrier.clone()),
-            V::T(ev.tracking_number.clone()),
-            V::T(ev.status.as_str().to_string()),
-            V::T(ev.leg.as_str().to_string()),
-            V::T(time::to_text(ev.time.utc)),
-            V::T(event_json),
-            V::T(self.at.to_string()),
-            V::T(json),
-        ];
-        if self.fresh.contains_key(&id) {
-            self.new_keys.push(key.clone());
-            self.fresh_rows.push(row);
-        } else {
-            self.other_rows.push(row);
-        }
-        self.in_batch.insert(key.clone(), (hash, raw));
-        self.pending.insert(key, ev);
-        Ok(())
+        (work, copies)
     }
+}
+
+/// Each event's raw payload as stored, its content hash and the normalised event as stored: the
+/// costliest part of a batch on the client, spread over the machine's cores for large chunks
+/// (plain threads: the work is pure and finishes before the caller goes on).
+fn encode_events(
+    work: &[(i64, &RawEvent, &NormalizedEvent)],
+) -> Result<Vec<(String, String, String)>> {
+    let encode = |part: &[(i64, &RawEvent, &NormalizedEvent)]| -> Result<Vec<_>> {
+        part.iter()
+            .map(|(_, raw, ev)| {
+                let (json, hash) = raw_content(raw)?;
+                let event_json = to_json("normalised event", ev)?;
+                check_text("event", &event_json)?;
+                Ok((json, hash, event_json))
+            })
+            .collect()
+    };
+    let threads = std::thread::available_parallelism().map_or(1, |n| n.get().min(4));
+    if threads < 2 || work.len() < 256 {
+        return encode(work);
+    }
+    let per = work.len().div_ceil(threads);
+    std::thread::scope(|scope| {
+        let parts: Vec<_> = work
+            .chunks(per)
+            .map(|part| scope.spawn(move || encode(part)))
+            .collect();
+        let mut out = Vec::with_capacity(work.len());
+        for part in parts {
+            let done = part
+                .join()
+                .map_err(|_| StoreError::corrupt("an event encoding thread panicked"))?;
+            out.extend(done?);
+        }
+        Ok(out)
+    })
 }
 
 /// Unknown events newly stored, per (carrier, code key): count, first/last seen, a text sample.

@@ -319,7 +319,7 @@ async fn batch_results_match_one_event_at_a_time() {
     for ts in all_backends().await {
         let a = owner(&ts, "Acme").await;
         let n = builtin();
-        let events: Vec<RawEvent> = (0..40)
+        let events: Vec<RawEvent> = (0..80)
             .flat_map(|i| {
                 let number = format!("1ZB{i:04}");
                 vec![
@@ -342,12 +342,23 @@ async fn batch_results_match_one_event_at_a_time() {
                 ]
             })
             .collect();
+        // Exact replays and the same scans from a second source inside the batch (large
+        // enough to be encoded on several threads).
+        let mut batch = events.clone();
+        batch.extend(events.iter().step_by(3).cloned());
+        batch.extend(events.iter().step_by(4).map(|e| {
+            let mut e = e.clone();
+            e.payload = Some(serde_json::json!({"note": "second source"}));
+            e
+        }));
         // Batch into one organisation, one event per call into another.
         let b = owner(&ts, "Slow").await;
-        ts.ingest_raw(&a, &n, events.clone(), &create_missing())
+        let report = ts
+            .ingest_raw(&a, &n, batch.clone(), &create_missing())
             .await
             .unwrap();
-        for e in events.iter().rev() {
+        assert_eq!(report.inserted, 320, "{}", ts.label());
+        for e in batch.iter().rev() {
             ts.ingest_raw(&b, &n, vec![e.clone()], &create_missing())
                 .await
                 .unwrap();
@@ -360,7 +371,10 @@ async fn batch_results_match_one_event_at_a_time() {
         let mut slow = ts.list_shipments(b.org_id, &q).await.unwrap().items;
         fast.sort_by(|x, y| x.reference.cmp(&y.reference));
         slow.sort_by(|x, y| x.reference.cmp(&y.reference));
-        assert_eq!(fast.len(), 40, "{}", ts.label());
+        assert_eq!(fast.len(), 80, "{}", ts.label());
+        // Every distinct payload kept once, whichever path stored it.
+        assert_eq!(ts.count_raw_events(a.org_id).await.unwrap(), 400);
+        assert_eq!(ts.count_raw_events(b.org_id).await.unwrap(), 400);
         for (f, s) in fast.iter().zip(&slow) {
             assert_eq!(f.reference, s.reference);
             assert_eq!(f.state, s.state);
@@ -369,7 +383,7 @@ async fn batch_results_match_one_event_at_a_time() {
         }
         // Re-deriving everything from the stored events gives the same states.
         let (shipments, read) = ts.rederive_all(&a).await.unwrap();
-        assert_eq!((shipments, read), (40, 160));
+        assert_eq!((shipments, read), (80, 320));
         let mut again = ts.list_shipments(a.org_id, &q).await.unwrap().items;
         again.sort_by(|x, y| x.reference.cmp(&y.reference));
         for (f, g) in fast.iter().zip(&again) {
