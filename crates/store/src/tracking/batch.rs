@@ -448,6 +448,8 @@ struct EventRows<'a> {
     pending: HashMap<(i64, String), &'a NormalizedEvent>,
     /// Content hashes of the copies sent.
     placed: HashSet<String>,
+    /// Threads encoding the events of a chunk.
+    threads: usize,
 }
 
 impl<'a> EventRows<'a> {
@@ -456,6 +458,7 @@ impl<'a> EventRows<'a> {
         at: &'a str,
         fresh: &'a HashMap<i64, Status>,
         by_shipment: &'a BTreeMap<i64, Vec<(RawEvent, NormalizedEvent)>>,
+        threads: usize,
     ) -> Self {
         EventRows {
             org,
@@ -470,6 +473,7 @@ impl<'a> EventRows<'a> {
             extras: Vec::new(),
             pending: HashMap::default(),
             placed: HashSet::default(),
+            threads,
         }
     }
 
@@ -493,7 +497,7 @@ impl<'a> EventRows<'a> {
                 }
                 return Ok(None);
             }
-            let encoded = encode_events(&work)?;
+            let encoded = encode_events(&work, self.threads)?;
             for ((id, raw, ev), (json, hash, event_json)) in work.into_iter().zip(encoded) {
                 let key = (id, ev.dedup_key.0.clone());
                 self.placed.insert(hash.clone());
@@ -580,11 +584,22 @@ impl<'a> EventRows<'a> {
     }
 }
 
+/// Threads to encode events on: the machine's cores (up to 4), less the one SQLite's own worker
+/// thread stores the previous chunk on (PostgreSQL works in its own processes).
+fn encode_threads(backend: Backend) -> usize {
+    let cores = std::thread::available_parallelism().map_or(1, |n| n.get().min(4));
+    match backend {
+        Backend::Postgres => cores,
+        Backend::Sqlite => cores.saturating_sub(1).max(1),
+    }
+}
+
 /// Each event's raw payload as stored, its content hash and the normalised event as stored: the
 /// costliest part of a batch on the client, spread over the machine's cores for large chunks
 /// (plain threads: the work is pure and finishes before the caller goes on).
 fn encode_events(
     work: &[(i64, &RawEvent, &NormalizedEvent)],
+    threads: usize,
 ) -> Result<Vec<(String, String, String)>> {
     let encode = |part: &[(i64, &RawEvent, &NormalizedEvent)]| -> Result<Vec<_>> {
         part.iter()
@@ -596,7 +611,6 @@ fn encode_events(
             })
             .collect()
     };
-    let threads = std::thread::available_parallelism().map_or(1, |n| n.get().min(4));
     if threads < 2 || work.len() < 256 {
         return encode(work);
     }
@@ -824,7 +838,7 @@ impl Store {
         // 5. Normalised events, each with the raw payload it came from (one row per event);
         //    RETURNING lists the ones actually new. Rows are encoded a chunk at a time, the
         //    next chunk while the database stores the previous one.
-        let mut rows = EventRows::new(org, &at, &fresh, &by_shipment);
+        let mut rows = EventRows::new(org, &at, &fresh, &by_shipment, encode_threads(self.backend));
         let mut ready = rows.next_chunk()?;
         while let Some((of_fresh, chunk)) = ready.take() {
             let tail = if of_fresh { "" } else { EVENT_CONFLICT };
