@@ -139,6 +139,22 @@ async fn orphan_events(ts: &Store) -> i64 {
     crate::db::get_i64(&row, "n").unwrap()
 }
 
+/// Ingests `batch` (creating missing shipments) and returns (events inserted, duplicates,
+/// distinct payloads the organisation has kept).
+async fn ingest_counted(
+    ts: &Store,
+    actor: &Actor,
+    n: &Normalizer,
+    batch: Vec<RawEvent>,
+) -> (usize, usize, i64) {
+    let report = ts
+        .ingest_raw(actor, n, batch, &create_missing())
+        .await
+        .unwrap();
+    let kept = ts.count_raw_events(actor.org_id).await.unwrap();
+    (report.inserted, report.duplicates, kept)
+}
+
 #[tokio::test]
 async fn a_duplicate_with_another_payload_keeps_that_payload_raw() {
     for ts in all_backends().await {
@@ -158,27 +174,9 @@ async fn a_duplicate_with_another_payload_keeps_that_payload_raw() {
         assert_eq!(ts.count_raw_events(a.org_id).await.unwrap(), 1);
         // The same scan from a second source: one event, both payloads kept (the new one raw,
         // attached to the shipment, without an error), each once however often it comes.
-        let second = ts
-            .ingest_raw(
-                &a,
-                &n,
-                vec![with("polling"), with("polling"), with("webhook")],
-                &create_missing(),
-            )
-            .await
-            .unwrap();
-        assert_eq!(
-            (second.inserted, second.duplicates),
-            (0, 3),
-            "{}",
-            ts.label()
-        );
-        assert_eq!(
-            ts.count_raw_events(a.org_id).await.unwrap(),
-            2,
-            "{}",
-            ts.label()
-        );
+        let batch = vec![with("polling"), with("polling"), with("webhook")];
+        let second = ingest_counted(&ts, &a, &n, batch).await;
+        assert_eq!(second, (0, 3, 2), "{}", ts.label());
         let kept = sqlx::query(
             "SELECT shipment_id, error, raw_json FROM tracking_raw_events WHERE org_id = $1",
         )
@@ -216,27 +214,8 @@ async fn a_duplicate_with_another_payload_keeps_that_payload_raw() {
             r.tracking_number = "1Z8".into();
             r
         };
-        let fourth = ts
-            .ingest_raw(
-                &a,
-                &n,
-                vec![other("a"), other("b"), other("a")],
-                &create_missing(),
-            )
-            .await
-            .unwrap();
-        assert_eq!(
-            (fourth.inserted, fourth.duplicates),
-            (1, 2),
-            "{}",
-            ts.label()
-        );
-        assert_eq!(
-            ts.count_raw_events(a.org_id).await.unwrap(),
-            5,
-            "{}",
-            ts.label()
-        );
+        let fourth = ingest_counted(&ts, &a, &n, vec![other("a"), other("b"), other("a")]).await;
+        assert_eq!(fourth, (1, 2, 5), "{}", ts.label());
         let s = ts.get_shipment(a.org_id, id).await.unwrap();
         assert_eq!((s.event_count, s.status), (1, Status::Delivered));
         assert_eq!(orphan_events(&ts).await, 0);
