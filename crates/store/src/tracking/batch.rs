@@ -633,11 +633,73 @@ fn encode_events(
 
 /// Unknown events newly stored, per (carrier, code key): count, first/last seen, a text sample.
 #[derive(Default)]
-struct UnmappedTally {
+struct UnmappedTally(BTreeMap<(String, String), Unmapped>);
+
+#[derive(Default)]
+struct Unmapped {
     count: i64,
     first: String,
     last: String,
     sample: Option<String>,
+}
+
+impl UnmappedTally {
+    fn add(&mut self, ev: &NormalizedEvent) {
+        if ev.status != Status::Unknown {
+            return;
+        }
+        let seen = time::to_text(ev.time.utc);
+        let t = self
+            .0
+            .entry((ev.carrier.clone(), unmapped_code_key(ev)))
+            .or_default();
+        t.count += 1;
+        if t.first.is_empty() || seen < t.first {
+            t.first = seen.clone();
+        }
+        if seen > t.last {
+            t.last = seen;
+        }
+        if t.sample.is_none() {
+            t.sample = ev.raw_text.clone();
+        }
+    }
+
+    /// Adds the tally to the organisation's unmapped-code report.
+    async fn store(self, conn: &mut AnyConnection, backend: Backend, org: OrgId) -> Result<()> {
+        let rows: Vec<Vec<V>> = self
+            .0
+            .into_iter()
+            .map(|((carrier, code), t)| {
+                vec![
+                    V::I(org.0),
+                    V::T(carrier),
+                    V::T(code),
+                    V::OT(t.sample),
+                    V::I(t.count),
+                    V::T(t.first),
+                    V::T(t.last),
+                ]
+            })
+            .collect();
+        insert_rows(
+            conn,
+            backend,
+            "INSERT INTO tracking_unmapped (org_id, carrier, code_key, text_sample, event_count, \
+             first_seen, last_seen)",
+            "ON CONFLICT (org_id, carrier, code_key) DO UPDATE SET \
+             event_count = tracking_unmapped.event_count + excluded.event_count, \
+             text_sample = COALESCE(tracking_unmapped.text_sample, excluded.text_sample), \
+             first_seen = CASE WHEN excluded.first_seen < tracking_unmapped.first_seen \
+               THEN excluded.first_seen ELSE tracking_unmapped.first_seen END, \
+             last_seen = CASE WHEN excluded.last_seen > tracking_unmapped.last_seen \
+               THEN excluded.last_seen ELSE tracking_unmapped.last_seen END",
+            7,
+            &rows,
+        )
+        .await?;
+        Ok(())
+    }
 }
 
 impl Store {
@@ -864,87 +926,26 @@ impl Store {
         } = rows;
         report.inserted = new_keys.len();
         let mut new_per_shipment: HashMap<i64, Vec<&NormalizedEvent>> = HashMap::default();
-        let mut tally: BTreeMap<(String, String), UnmappedTally> = BTreeMap::new();
+        let mut tally = UnmappedTally::default();
         for key in new_keys {
             let id = key.0;
             let Some(ev) = pending.remove(&key) else {
                 continue;
             };
-            if ev.status == Status::Unknown {
-                let seen = time::to_text(ev.time.utc);
-                let t = tally
-                    .entry((ev.carrier.clone(), unmapped_code_key(ev)))
-                    .or_default();
-                t.count += 1;
-                if t.first.is_empty() || seen < t.first {
-                    t.first = seen.clone();
-                }
-                if seen > t.last {
-                    t.last = seen;
-                }
-                if t.sample.is_none() {
-                    t.sample = ev.raw_text.clone();
-                }
-            }
+            tally.add(ev);
             new_per_shipment.entry(id).or_default().push(ev);
         }
         // 6. Payloads that stored no new event are kept raw, unless they are the stored
-        //    event's own (a replay): the copy sent for an event stored before (still in
-        //    `pending`), and the batch's other copies of an event with a different payload.
-        let mut stored: HashMap<(i64, String), String> = HashMap::default();
-        if !pending.is_empty() {
-            let ids: Vec<V> = pending
-                .keys()
-                .map(|(id, _)| *id)
-                .collect::<HashSet<_>>()
-                .into_iter()
-                .map(V::I)
-                .collect();
-            for row in select_in(
-                &mut tx,
-                self.backend,
-                "SELECT shipment_id, dedup_key, raw_hash FROM tracking_events",
-                "shipment_id",
-                org,
-                &ids,
-                "",
-            )
-            .await?
-            {
-                let key = (
-                    get_i64(&row, "shipment_id")?,
-                    get_string(&row, "dedup_key")?,
-                );
-                if pending.contains_key(&key) {
-                    stored.insert(key, get_string(&row, "raw_hash")?);
-                }
-            }
-        }
-        let mut raw_rows: Vec<Vec<V>> = Vec::new();
-        let mut kept: HashSet<String> = HashSet::default();
-        let sent = pending.keys().filter_map(|key| {
-            let (hash, raw) = in_batch.get(key)?;
-            Some((key, hash, *raw))
-        });
-        let others = extras.iter().map(|(key, hash, raw)| (key, hash, *raw));
-        for (key, hash, raw) in sent.chain(others) {
-            let own = stored
-                .get(key)
-                .or_else(|| in_batch.get(key).map(|(h, _)| h));
-            if own != Some(hash) && kept.insert(hash.clone()) {
-                let (json, _) = raw_content(raw)?;
-                placed.insert(hash.clone());
-                raw_rows.push(raw_row(
-                    org,
-                    Some(ShipmentId(key.0)),
-                    raw,
-                    json,
-                    hash,
-                    None,
-                    &at,
-                ));
-            }
-        }
+        //    event's own (a replay).
+        let mut raw_rows = unstored_payloads(
+            &mut tx,
+            self.backend,
+            org,
+            &at,
+            (&pending, &in_batch, &extras),
+            &mut placed,
+        )
+        .await?;
         // 7. Rejected payloads, with their reason, unless the batch stored the same content.
         for (raw, error) in &rejected {
             let (json, hash) = raw_content(raw)?;
@@ -973,36 +974,7 @@ impl Store {
             .received
             .saturating_sub(report.inserted + report.errors.len());
         // 8. Unmapped codes.
-        let unmapped_rows: Vec<Vec<V>> = tally
-            .into_iter()
-            .map(|((carrier, code), t)| {
-                vec![
-                    V::I(org.0),
-                    V::T(carrier),
-                    V::T(code),
-                    V::OT(t.sample),
-                    V::I(t.count),
-                    V::T(t.first),
-                    V::T(t.last),
-                ]
-            })
-            .collect();
-        insert_rows(
-            &mut tx,
-            self.backend,
-            "INSERT INTO tracking_unmapped (org_id, carrier, code_key, text_sample, event_count, \
-             first_seen, last_seen)",
-            "ON CONFLICT (org_id, carrier, code_key) DO UPDATE SET \
-             event_count = tracking_unmapped.event_count + excluded.event_count, \
-             text_sample = COALESCE(tracking_unmapped.text_sample, excluded.text_sample), \
-             first_seen = CASE WHEN excluded.first_seen < tracking_unmapped.first_seen \
-               THEN excluded.first_seen ELSE tracking_unmapped.first_seen END, \
-             last_seen = CASE WHEN excluded.last_seen > tracking_unmapped.last_seen \
-               THEN excluded.last_seen ELSE tracking_unmapped.last_seen END",
-            7,
-            &unmapped_rows,
-        )
-        .await?;
+        tally.store(&mut tx, self.backend, org).await?;
         // 9. Re-derive touched shipments. A shipment that had no events before needs only the
         //    new ones; others are read back whole (order and replays do not matter to the fold).
         //    Shipments created in step 3 already hold their state.
@@ -1157,6 +1129,80 @@ impl Store {
         tx.commit().await?;
         Ok((ids.len(), events_read))
     }
+}
+
+/// Raw rows for the payloads of a batch that stored no new event and are not the stored event's
+/// own payload: the copy sent for an event stored before (still `pending`), and the batch's other
+/// copies of an event with a different payload (`extras`). Each content once; its hash is added
+/// to `placed`.
+#[allow(clippy::type_complexity)]
+async fn unstored_payloads(
+    conn: &mut AnyConnection,
+    backend: Backend,
+    org: OrgId,
+    at: &str,
+    (pending, in_batch, extras): (
+        &HashMap<(i64, String), &NormalizedEvent>,
+        &HashMap<(i64, String), (String, &RawEvent)>,
+        &[((i64, String), String, &RawEvent)],
+    ),
+    placed: &mut HashSet<String>,
+) -> Result<Vec<Vec<V>>> {
+    let mut stored: HashMap<(i64, String), String> = HashMap::default();
+    if !pending.is_empty() {
+        let ids: Vec<V> = pending
+            .keys()
+            .map(|(id, _)| *id)
+            .collect::<HashSet<_>>()
+            .into_iter()
+            .map(V::I)
+            .collect();
+        for row in select_in(
+            conn,
+            backend,
+            "SELECT shipment_id, dedup_key, raw_hash FROM tracking_events",
+            "shipment_id",
+            org,
+            &ids,
+            "",
+        )
+        .await?
+        {
+            let key = (
+                get_i64(&row, "shipment_id")?,
+                get_string(&row, "dedup_key")?,
+            );
+            if pending.contains_key(&key) {
+                stored.insert(key, get_string(&row, "raw_hash")?);
+            }
+        }
+    }
+    let mut rows: Vec<Vec<V>> = Vec::new();
+    let mut kept: HashSet<&str> = HashSet::default();
+    let sent = pending.keys().filter_map(|key| {
+        let (hash, raw) = in_batch.get(key)?;
+        Some((key, hash, *raw))
+    });
+    let others = extras.iter().map(|(key, hash, raw)| (key, hash, *raw));
+    for (key, hash, raw) in sent.chain(others) {
+        let own = stored
+            .get(key)
+            .or_else(|| in_batch.get(key).map(|(h, _)| h));
+        if own != Some(hash) && kept.insert(hash) {
+            let (json, _) = raw_content(raw)?;
+            placed.insert(hash.clone());
+            rows.push(raw_row(
+                org,
+                Some(ShipmentId(key.0)),
+                raw,
+                json,
+                hash,
+                None,
+                at,
+            ));
+        }
+    }
+    Ok(rows)
 }
 
 /// Tables a batch ingest reads by key lists (`… IN (…)`, `UPDATE … FROM unnest(…)`).
