@@ -49,3 +49,13 @@ ALTER TABLE shipments
 -- target allows more; compressing each state cost more than the rest of the row's write.
 -- Rows up to a page are kept as they are (larger ones are still compressed and moved out).
 ALTER TABLE shipments SET (toast_tuple_target = 8160);
+
+-- Legs reference their shipment through the tenant-aware key events used until now, (org_id,
+-- shipment_id) → shipments (org_id, id), instead of two references: one per-row check instead of
+-- two when a batch creates shipments, and a leg can only belong to a shipment of its own
+-- organisation.
+ALTER TABLE shipment_legs
+    DROP CONSTRAINT shipment_legs_org_id_fkey,
+    DROP CONSTRAINT shipment_legs_shipment_id_fkey,
+    ADD CONSTRAINT shipment_legs_shipment FOREIGN KEY (org_id, shipment_id)
+        REFERENCES shipments (org_id, id) ON DELETE CASCADE;
