@@ -240,11 +240,16 @@ pub(crate) async fn open_pool(url: &str) -> Result<(AnyPool, Backend)> {
                 .await?
         }
     };
-    match backend {
-        Backend::Sqlite => SQLITE_MIGRATIONS.run(&pool).await?,
-        Backend::Postgres => POSTGRES_MIGRATIONS.run(&pool).await?,
-    }
+    migrator(backend).run(&pool).await?;
     Ok((pool, backend))
+}
+
+/// The backend's migrations.
+pub(crate) fn migrator(backend: Backend) -> &'static Migrator {
+    match backend {
+        Backend::Sqlite => &SQLITE_MIGRATIONS,
+        Backend::Postgres => &POSTGRES_MIGRATIONS,
+    }
 }
 
 /// Starts a transaction that will write. On SQLite it takes the write lock up front

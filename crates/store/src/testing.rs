@@ -188,6 +188,57 @@ fn pg_unreachable(url: &str, why: &str) -> Option<TestStore> {
     None
 }
 
+/// A store whose database was migrated only up to `version`, then given `seed` (SQL statements,
+/// as data of that version), then opened, which applies the later migrations: how an existing
+/// installation upgrades. None: PostgreSQL unreachable and not required.
+pub async fn upgraded_from(backend: Backend, version: i64, seed: &[&str]) -> Option<TestStore> {
+    sqlx::any::install_default_drivers();
+    let mut ts = match backend {
+        Backend::Sqlite => {
+            let dir =
+                tempfile::tempdir().unwrap_or_else(|e| panic!("cannot create a temp dir: {e}"));
+            let url = crate::sqlite_url_for_dir(dir.path());
+            let pool = sqlx::AnyPool::connect(&url)
+                .await
+                .unwrap_or_else(|e| panic!("cannot open {url}: {e}"));
+            TestStore {
+                store: Store {
+                    pool,
+                    backend,
+                    url: crate::DatabaseUrl::new(url),
+                },
+                cleanup: Cleanup::Sqlite(dir),
+            }
+        }
+        Backend::Postgres => {
+            // A database from postgres(), emptied of what it migrated.
+            let ts = postgres().await?;
+            sqlx::raw_sql("DROP SCHEMA public CASCADE; CREATE SCHEMA public;")
+                .execute(&ts.store.pool)
+                .await
+                .unwrap_or_else(|e| panic!("cannot empty the test database: {e}"));
+            ts
+        }
+    };
+    let pool = ts.store.pool.clone();
+    crate::db::migrator(backend)
+        .run_to(version, &pool)
+        .await
+        .unwrap_or_else(|e| panic!("cannot migrate to {version}: {e}"));
+    for statement in seed {
+        sqlx::query(AssertSqlSafe(*statement))
+            .execute(&pool)
+            .await
+            .unwrap_or_else(|e| panic!("seed {statement:?}: {e}"));
+    }
+    pool.close().await;
+    let url = ts.store.url().expose().to_string();
+    ts.store = Store::connect(&url)
+        .await
+        .unwrap_or_else(|e| panic!("cannot upgrade {}: {e}", redact_url(&url)));
+    Some(ts)
+}
+
 /// A fresh store on every available backend: SQLite always, PostgreSQL when reachable.
 pub async fn all_backends() -> Vec<TestStore> {
     let mut stores = vec![sqlite().await];

@@ -842,3 +842,53 @@ fn container_check_digits() {
         assert!(!iso6346_valid(bad), "{bad}");
     }
 }
+
+/// Migration 0230 on an installation with data: each stored event takes its raw payload along,
+/// the raw table keeps only what stored no event (a second source's payload, a rejected one),
+/// and nothing is counted twice.
+#[tokio::test]
+async fn upgrading_moves_each_events_payload_into_its_row() {
+    let seed = [
+        "INSERT INTO orgs (name, created_at) VALUES ('Acme', '2025-12-01T00:00:00Z')",
+        "INSERT INTO shipments (org_id, reference, order_refs_json, tracking_numbers_json, \
+         state_json, status, created_at, updated_at) VALUES (1, '1Z1', '[]', '[\"1Z1\"]', \
+         '{}', 'pending', 'x', 'x')",
+        "INSERT INTO shipment_legs (org_id, shipment_id, seq, kind, carrier, reference) \
+         VALUES (1, 1, 0, 'last_mile', 'ups', '1Z1')",
+        "INSERT INTO tracking_raw_events (org_id, shipment_id, content_hash, source, carrier, \
+         tracking_number, raw_json, error, received_at) VALUES \
+         (1, 1, 'h1', 'webhook', 'ups', '1Z1', '{\"seen\":\"webhook\"}', NULL, 'x'), \
+         (1, 1, 'h2', 'polling', 'ups', '1Z1', '{\"seen\":\"polling\"}', NULL, 'x'), \
+         (1, NULL, 'h3', 'sheet', 'ups', '1Z1', '{\"seen\":\"bad time\"}', 'bad time', 'x')",
+        "INSERT INTO tracking_events (org_id, shipment_id, dedup_key, raw_hash, carrier, \
+         tracking_number, status, leg, occurred_at, event_json, received_at) VALUES \
+         (1, 1, 'k1', 'h1', 'ups', '1Z1', 'in_transit', 'last_mile', \
+         '2025-12-01T08:00:00Z', '{}', 'x')",
+    ];
+    for backend in [Backend::Sqlite, Backend::Postgres] {
+        let Some(ts) = crate::testing::upgraded_from(backend, 220, &seed).await else {
+            continue;
+        };
+        let event = sqlx::query("SELECT raw_json FROM tracking_events WHERE raw_hash = 'h1'")
+            .fetch_one(&ts.pool)
+            .await
+            .unwrap();
+        assert_eq!(
+            crate::db::get_string(&event, "raw_json").unwrap(),
+            r#"{"seen":"webhook"}"#,
+            "{}",
+            ts.label()
+        );
+        let raw: Vec<String> =
+            sqlx::query("SELECT content_hash FROM tracking_raw_events ORDER BY content_hash")
+                .fetch_all(&ts.pool)
+                .await
+                .unwrap()
+                .iter()
+                .map(|r| crate::db::get_string(r, "content_hash").unwrap())
+                .collect();
+        assert_eq!(raw, ["h2", "h3"], "{}", ts.label());
+        assert_eq!(ts.count_raw_events(OrgId(1)).await.unwrap(), 3);
+        assert_eq!(orphan_events(&ts).await, 0);
+    }
+}
