@@ -401,6 +401,15 @@ fn provider_from_row(r: &AnyRow) -> Result<StoredProvider> {
 const GLOSSARY_COLUMNS: &str =
     "id, kind, term, translations_json, markets, note, created_at, updated_at";
 
+const GLOSSARY: OwnedTable<GlossaryEntry> = OwnedTable {
+    table: "glossary_entries",
+    columns: GLOSSARY_COLUMNS,
+    what: "glossary entry",
+    entity_type: "glossary_entry",
+    delete_action: "glossary.delete",
+    from_row: entry_from_row,
+};
+
 fn entry_from_row(r: &AnyRow) -> Result<GlossaryEntry> {
     let kind = get_string(r, "kind")?;
     Ok(GlossaryEntry {
@@ -990,30 +999,7 @@ impl Store {
 
     /// Deletes an entry of this organisation. Audited.
     pub async fn delete_glossary_entry(&self, actor: &Actor, id: i64) -> Result<GlossaryEntry> {
-        let now = time::now();
-        let mut tx = begin_write(&self.pool, self.backend).await?;
-        let before = self.get_glossary_entry(&mut tx, actor.org_id, id).await?;
-        sqlx::query("DELETE FROM glossary_entries WHERE org_id = $1 AND id = $2")
-            .bind(actor.org_id.0)
-            .bind(id)
-            .execute(&mut *tx)
-            .await?;
-        audit::write(
-            &mut tx,
-            actor,
-            now,
-            AuditRecord {
-                action: "glossary.delete",
-                entity_type: "glossary_entry",
-                entity_id: id.to_string(),
-                batch_id: None,
-                before: Some(audit::json(&before)?),
-                after: None,
-            },
-        )
-        .await?;
-        tx.commit().await?;
-        Ok(before)
+        self.delete_owned(actor, id, &GLOSSARY).await
     }
 
     /// Imports entries in one transaction keyed by (kind, term): new ones inserted, changed

@@ -16,8 +16,7 @@ use rust_decimal::Decimal;
 use serde::{Deserialize, Serialize};
 use tradelane_domain::{Currency, Money};
 use tradelane_freight::{
-    CartonLine, ContainerProfile, Mode, PoolPlan, PoolSettings, SplitMethod, import_cards,
-    import_cartons, plan_pool, read_bytes,
+    CartonLine, ContainerProfile, Mode, PoolPlan, PoolSettings, SplitMethod, plan_pool,
 };
 use tradelane_store::{
     Actor, CartonWrite, CartonWriteOutcome, JoinPool, NewPool, OrgId, PoolId, PoolMember,
@@ -27,7 +26,7 @@ use utoipa::{IntoParams, ToSchema};
 
 use crate::api::ApiJson;
 use crate::auth::Principal;
-use crate::error::{ApiError, ApiResult, ErrorBody, RowErrorBody};
+use crate::error::{ApiError, ApiResult, ErrorBody};
 use crate::state::AppState;
 
 /// Default and longest planning time per request.
@@ -497,33 +496,10 @@ pub async fn add_cartons(
 }
 
 /// Reads a carton list (CSV in UTF-8/GBK or XLSX; the columns of `tradelane load plan`); any bad
-/// cell rejects the file with every error.
+/// cell, an empty list or too many lines rejects the file with every error.
 pub fn parse_carton_file(bytes: &[u8]) -> ApiResult<Vec<CartonLine>> {
-    let sheet = read_bytes(bytes).map_err(|e| ApiError::Validation {
-        message: format!("carton list: {e}"),
-        fields: Vec::new(),
-    })?;
-    let import = import_cartons(&sheet);
-    if !import.errors.is_empty() {
-        return Err(ApiError::ImportRejected {
-            message: format!(
-                "{} problem(s) in the carton list; nothing was stored",
-                import.errors.len()
-            ),
-            rows: import
-                .errors
-                .iter()
-                .map(|e| RowErrorBody {
-                    line: e.line as u64,
-                    column: e.column.clone(),
-                    field: e.column.clone(),
-                    value: e.value.clone(),
-                    expected: e.expected.clone(),
-                })
-                .collect(),
-        });
-    }
-    Ok(import.lines)
+    crate::freight::cartons_from_bytes(bytes)
+        .map_err(|e| crate::freight::rejected("carton list", &e))
 }
 
 /// Put own cartons into the pool from a CSV or XLSX carton list (id/箱号, length/长, width/宽,
@@ -595,31 +571,8 @@ pub async fn upload_rates(
     caller.require_write()?;
     require_organiser(&state.store, caller.org_id, PoolId(id)).await?;
     let cards = tokio::task::spawn_blocking(move || {
-        let sheet = read_bytes(&body).map_err(|e| ApiError::Validation {
-            message: format!("rate cards: {e}"),
-            fields: Vec::new(),
-        })?;
-        let import = import_cards(&sheet, "pool rate cards");
-        if !import.errors.is_empty() {
-            return Err(ApiError::ImportRejected {
-                message: format!(
-                    "{} problem(s) in the rate cards; nothing was stored",
-                    import.errors.len()
-                ),
-                rows: import
-                    .errors
-                    .iter()
-                    .map(|e| RowErrorBody {
-                        line: e.line as u64,
-                        column: e.column.clone(),
-                        field: e.column.clone(),
-                        value: e.value.clone(),
-                        expected: e.expected.clone(),
-                    })
-                    .collect(),
-            });
-        }
-        Ok(import.cards)
+        crate::freight::cards_from_bytes(&body, "pool rate cards")
+            .map_err(|e| crate::freight::rejected("rate cards", &e))
     })
     .await
     .map_err(|e| ApiError::internal("reading rate cards", e))??;
